@@ -1,0 +1,9 @@
+/**
+ * sealrtc — end-to-end encrypted peer-to-peer video for health apps.
+ *
+ * The browser entry. Named exports only; it never pulls in Node-only code.
+ *
+ * @packageDocumentation
+ */
+export { SealError } from './errors.js';
+export type { Signaling } from './signaling/types.js';
