@@ -13,7 +13,7 @@ const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
 let nextId = 0;
 export interface FakeTrack { id: string; kind: 'audio' | 'video'; label: string }
-export function fakeTrack(kind: 'audio' | 'video', label = kind): MediaStreamTrack {
+export function fakeTrack(kind: 'audio' | 'video', label: string = kind): MediaStreamTrack {
   return { id: `t${nextId++}`, kind, label } as unknown as MediaStreamTrack;
 }
 export function fakeStream(...tracks: MediaStreamTrack[]): MediaStream {
