@@ -7,3 +7,12 @@
  */
 export { SealError } from './errors.js';
 export type { Signaling } from './signaling/types.js';
+export { verifyAuditLog } from './room/audit/index.js';
+export type {
+  AuditDetails,
+  AuditEntry,
+  AuditEventType,
+  AuditVerifyFailure,
+  AuditVerifyResult,
+  VerifyAuditLogOptions,
+} from './room/audit/index.js';
