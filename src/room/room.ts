@@ -196,12 +196,7 @@ export class Room {
    */
   async getE2EEStats(): Promise<RoomE2EEStats> {
     const raw = (await this.#init.controller?.getStats()) ?? new Map();
-    let framesEncrypted = 0;
-    let framesEncryptFailed = 0;
-    for (const c of raw.values()) {
-      framesEncrypted += c.framesEncrypted ?? 0;
-      framesEncryptFailed += c.framesEncryptFailed ?? 0;
-    }
+    const local = raw.get('');
     const participants = new Map<string, ParticipantE2EEStats>();
     for (const [id, p] of this.#participants) {
       const c = raw.get(id);
@@ -209,10 +204,15 @@ export class Room {
         state: p.e2eeState,
         framesDecrypted: c?.framesDecrypted ?? 0,
         framesFailed: c?.framesFailed ?? 0,
-        lastKeyId: c?.lastKeyId,
+        lastKid: c?.lastKid,
       });
     }
-    return { epoch: this.#init.session.epoch, framesEncrypted, framesEncryptFailed, participants };
+    return {
+      epoch: this.#init.session.epoch,
+      framesEncrypted: local?.framesEncrypted ?? 0,
+      framesDropped: local?.framesDropped ?? 0,
+      participants,
+    };
   }
 
   /**

@@ -63,7 +63,7 @@ export interface ParticipantE2EEStats {
   /** Frames received from this participant that failed to decrypt (dropped, never shown). */
   readonly framesFailed: number;
   /** KID of the last frame that decrypted, when known. */
-  readonly lastKeyId: bigint | undefined;
+  readonly lastKid: bigint | undefined;
 }
 
 /** Result of {@link Room.getE2EEStats}. */
@@ -72,17 +72,17 @@ export interface RoomE2EEStats {
   readonly epoch: number;
   /** Frames this device encrypted, all tracks. */
   readonly framesEncrypted: number;
-  /** Frames this device failed to encrypt (dropped, never sent in clear). */
-  readonly framesEncryptFailed: number;
+  /** Outgoing frames dropped unsent (e.g. no send key yet): never sent in clear. */
+  readonly framesDropped: number;
   readonly participants: ReadonlyMap<string, ParticipantE2EEStats>;
 }
 
-/** Options of `joinRoom`. */
-export interface JoinRoomOptions {
+/** Options of `joinRoom`; `I` is the identity type (`Identity` from `createIdentity`). */
+export interface JoinRoomOptions<I = unknown> {
   /** Room id; bound into every handshake transcript. */
   roomId: string;
   /** This user's long-term identity (from `createIdentity`). */
-  identity: unknown;
+  identity: I;
   /** The app's signaling transport for this room. */
   signaling: Signaling;
   /** Camera/microphone (or any) stream to send; more can be set later with `setLocalStream`. */
@@ -129,13 +129,13 @@ export interface RoomKeySession {
   on<K extends keyof SessionEvents & string>(event: K, listener: (...args: SessionEvents[K]) => void): () => void;
 }
 
-/** Counters the media controller reports per participant (and for the local sender). */
+/** Counters the media controller reports per participant id (`''` = this device's senders). */
 export interface MediaCounters {
-  framesEncrypted?: number;
-  framesEncryptFailed?: number;
-  framesDecrypted?: number;
-  framesFailed?: number;
-  lastKeyId?: bigint;
+  readonly framesEncrypted?: number;
+  readonly framesDecrypted?: number;
+  readonly framesFailed?: number;
+  readonly framesDropped?: number;
+  readonly lastKid?: bigint | undefined;
 }
 
 /** The part of `E2EEController` the room uses. */

@@ -98,11 +98,12 @@ describe('Room (fake backend)', () => {
       { id: 'bob', state: 'encrypted' }, { id: 'bob', state: 'failed' }, { id: 'bob', state: 'encrypted' },
     ]);
     expect(a.room.participants.has('mallory')).toBe(false);
-    a.controller.counters.set('bob', { framesDecrypted: 7, framesFailed: 2, lastKeyId: 5n });
-    a.controller.counters.set('local', { framesEncrypted: 11 });
+    a.controller.counters.set('bob', { framesDecrypted: 7, framesFailed: 2, lastKid: 5n });
+    a.controller.counters.set('', { framesEncrypted: 11, framesDropped: 1 });
     const stats = await a.room.getE2EEStats();
     expect(stats.framesEncrypted).toBe(11);
-    expect(stats.participants.get('bob')).toEqual({ state: 'encrypted', framesDecrypted: 7, framesFailed: 2, lastKeyId: 5n });
+    expect(stats.framesDropped).toBe(1);
+    expect(stats.participants.get('bob')).toEqual({ state: 'encrypted', framesDecrypted: 7, framesFailed: 2, lastKid: 5n });
     expect(stats.epoch).toBe(a.session.epoch);
   });
 
