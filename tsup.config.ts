@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { inlineWorkerPlugin } from './src/media/transform/inline-worker-plugin.mjs';
 
 /**
  * One build for every public entry. Each entry is a separate file so a consumer
@@ -8,6 +9,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     sframe: 'src/sframe/index.ts',
+    worker: 'src/worker.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -16,4 +18,6 @@ export default defineConfig({
   target: 'es2022',
   splitting: true,
   treeshake: true,
+  // Embeds the bundled sealrtc/worker into E2EEController (Blob URL worker, zero config).
+  esbuildPlugins: [inlineWorkerPlugin()],
 });

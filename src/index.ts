@@ -16,3 +16,13 @@ export type {
   AuditVerifyResult,
   VerifyAuditLogOptions,
 } from './room/audit/index.js';
+export { E2EEController, E2EEError } from './media/transform/index.js';
+export type {
+  E2EEControllerEvents,
+  E2EEControllerOptions,
+  E2EEErrorCode,
+  E2EEParticipantStats,
+  ReceiveState,
+} from './media/transform/index.js';
+export { detectEncodedTransform, detectPlatform } from './platform/index.js';
+export type { EncodedTransformApi, PlatformSupport } from './platform/index.js';

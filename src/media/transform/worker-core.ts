@@ -1,0 +1,311 @@
+/**
+ * The transform worker: seals every outgoing encoded frame and opens every incoming one, for all
+ * tracks of a room, under keys the main thread sends it.
+ *
+ * ```
+ *  main thread (E2EEController)                 worker (this file)
+ *  ─────────────────────────────                ────────────────────────────────────────────
+ *  set-send-key / add-receive-key ──copies──▶   SFrameContext (owns keys and send counters)
+ *  RTCRtpScriptTransform / streams ─frames──▶   sender:   protectFrame(codec, frame, ctx@sendKid)
+ *                                               receiver: unprotectFrame(codec, frame, ctx), KID
+ *                                                         must belong to the bound participant
+ *  stats / receive-state / error  ◀─counters─   (never keys, plaintext or frame bytes)
+ * ```
+ *
+ * Fail closed: a sender with no send key drops frames (nothing is sent in the clear); a receiver
+ * drops and counts every frame that does not authenticate under its participant's KIDs.
+ *
+ * @module
+ */
+import { SealError } from '../../errors.js';
+import { SFrameContext, decodeHeader } from '../../sframe/index.js';
+import { codecFromMimeType, protectFrame, unprotectFrame, type FrameCipher, type MediaCodec } from './framing.js';
+import {
+  TRANSFORM_PROTOCOL_VERSION,
+  isToWorker,
+  isTransformOptions,
+  type FromWorker,
+  type ToWorker,
+  type TransformOptions,
+} from './protocol.js';
+import { StatsBook } from './stats.js';
+
+/** The parts of an `RTCEncodedVideoFrame` / `RTCEncodedAudioFrame` the worker uses. */
+export interface EncodedFrameLike {
+  data: ArrayBuffer;
+  readonly type?: string;
+  getMetadata(): { mimeType?: string; payloadType?: number };
+}
+
+/** The parts of a dedicated worker's global scope the worker uses. */
+export interface TransformWorkerScope {
+  postMessage(message: FromWorker): void;
+  addEventListener(type: 'message' | 'rtctransform', listener: (event: Event) => void): void;
+}
+
+/** Consecutive non-replay failures after which a participant is reported `'failing'`. */
+export const FAILING_AFTER = 12;
+
+interface Binding {
+  readonly id: number;
+  readonly role: TransformOptions['role'];
+  participantId: string;
+  codecs: Map<number, MediaCodec> | undefined;
+  codecsAsked: boolean;
+}
+
+function toArrayBuffer(u: Uint8Array): ArrayBuffer {
+  if (u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && u.buffer instanceof ArrayBuffer) return u.buffer;
+  return u.slice().buffer;
+}
+
+/** Internal options: `passthrough` copies frames without crypto (benchmark baseline only). */
+export interface TransformWorkerOptions {
+  readonly passthrough?: boolean;
+}
+
+/** One worker's state. Exported for the benchmark; apps use {@link installTransformWorker}. */
+export class TransformWorker {
+  readonly #post: (m: FromWorker) => void;
+  readonly #passthrough: boolean;
+  #ctx: SFrameContext | undefined;
+  #sendKid: bigint | undefined;
+  readonly #owner = new Map<bigint, string>();
+  readonly #bindings = new Map<number, Binding>();
+  readonly #stats = new StatsBook();
+  #keyOps: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(post: (m: FromWorker) => void, opts: TransformWorkerOptions = {}) {
+    this.#post = post;
+    this.#passthrough = opts.passthrough === true;
+  }
+
+  /** Handles one message from the main thread. */
+  handle(msg: ToWorker): void {
+    switch (msg.kind) {
+      case 'init':
+        this.#ctx ??= new SFrameContext(msg.suite === undefined ? {} : { suite: msg.suite });
+        this.#post({ kind: 'ready', version: TRANSFORM_PROTOCOL_VERSION });
+        return;
+      case 'set-send-key':
+        return this.#keyOp(msg.baseKey, async (ctx) => {
+          await ctx.addEncryptKey(msg.kid, msg.baseKey);
+          this.#sendKid = msg.kid;
+        });
+      case 'add-receive-key': {
+        const owner = this.#owner.get(msg.kid);
+        if (owner !== undefined && owner !== msg.participantId) {
+          msg.baseKey.fill(0);
+          this.#error('kid-conflict', 'receive KID already belongs to another participant');
+          return;
+        }
+        return this.#keyOp(msg.baseKey, async (ctx) => {
+          await ctx.addDecryptKey(msg.kid, msg.baseKey);
+          this.#owner.set(msg.kid, msg.participantId);
+        });
+      }
+      case 'remove-key':
+        return this.#keyOp(undefined, (ctx) => {
+          this.#forget(ctx, msg.kid);
+          return Promise.resolve();
+        });
+      case 'attach-streams':
+        if (!isTransformOptions(msg.options)) return this.#error('invalid-argument', 'malformed transform options');
+        this.attach(msg.options, msg.readable, msg.writable);
+        return;
+      case 'bind-receiver': {
+        const b = this.#bindings.get(msg.id);
+        if (b?.role === 'receiver') b.participantId = msg.participantId;
+        return;
+      }
+      case 'codecs': {
+        const b = this.#bindings.get(msg.id);
+        if (!b) return;
+        b.codecs = new Map();
+        for (const c of msg.codecs) {
+          const codec = codecFromMimeType(c.mimeType);
+          if (codec) b.codecs.set(c.payloadType, codec);
+        }
+        return;
+      }
+      case 'get-stats':
+        this.#post({ kind: 'stats', requestId: msg.requestId, stats: this.#stats.snapshot(this.#owner, this.#sendKid) });
+        return;
+      case 'close':
+        this.#closed = true;
+        this.#keyOps = this.#keyOps.then(() => {
+          const ctx = this.#ctx;
+          if (ctx) for (const kid of [...this.#owner.keys(), ...(this.#sendKid === undefined ? [] : [this.#sendKid])]) this.#forget(ctx, kid);
+          this.#post({ kind: 'closed' });
+        });
+        return;
+      default: {
+        const unreachable: never = msg;
+        throw new TypeError(`unhandled message ${String((unreachable as { kind?: unknown }).kind)}`);
+      }
+    }
+  }
+
+  /** Pipes one sender's or receiver's encoded frames through the worker. */
+  attach(options: TransformOptions, readable: ReadableStream<unknown>, writable: WritableStream<unknown>): void {
+    const binding: Binding = { id: options.id, role: options.role, participantId: options.participantId, codecs: undefined, codecsAsked: false };
+    this.#bindings.set(options.id, binding);
+    const transform = new TransformStream<EncodedFrameLike, EncodedFrameLike>({
+      transform: (frame, out) => (binding.role === 'sender' ? this.#send(binding, frame, out) : this.#receive(binding, frame, out)),
+    });
+    (readable as ReadableStream<EncodedFrameLike>)
+      .pipeThrough(transform)
+      .pipeTo(writable as WritableStream<EncodedFrameLike>)
+      .catch(() => {
+        // The browser closes these streams when the transceiver stops; nothing to report.
+        this.#bindings.delete(options.id);
+      });
+  }
+
+  #keyOp(copy: Uint8Array | undefined, op: (ctx: SFrameContext) => Promise<void>): void {
+    this.#keyOps = this.#keyOps.then(async () => {
+      try {
+        if (this.#closed) return;
+        this.#ctx ??= new SFrameContext({});
+        await op(this.#ctx);
+      } catch (e) {
+        this.#error('key-rejected', 'the worker could not use a key', e);
+      } finally {
+        copy?.fill(0); // our structured-clone copy; the context keeps its own
+      }
+    });
+  }
+
+  #forget(ctx: SFrameContext, kid: bigint): void {
+    if (ctx.hasKey(kid)) ctx.removeKey(kid);
+    this.#owner.delete(kid);
+    if (this.#sendKid === kid) this.#sendKid = undefined;
+  }
+
+  #codec(b: Binding, frame: EncodedFrameLike): MediaCodec | undefined {
+    const meta = frame.getMetadata();
+    if (meta.mimeType) return codecFromMimeType(meta.mimeType);
+    if (meta.payloadType === undefined) return undefined;
+    if (b.codecs) return b.codecs.get(meta.payloadType);
+    if (!b.codecsAsked) {
+      b.codecsAsked = true;
+      this.#post({ kind: 'need-codecs', id: b.id });
+    }
+    return undefined;
+  }
+
+  async #send(b: Binding, frame: EncodedFrameLike, out: TransformStreamDefaultController<EncodedFrameLike>): Promise<void> {
+    const s = this.#stats.get('');
+    const kid = this.#sendKid;
+    const ctx = this.#ctx;
+    if (frame.data.byteLength === 0) return out.enqueue(frame); // nothing to protect or leak
+    const codec = this.#codec(b, frame);
+    if (this.#closed || codec === undefined || ((kid === undefined || !ctx) && !this.#passthrough)) {
+      s.framesDropped++; // fail closed: never send a frame we could not seal
+      return;
+    }
+    const t0 = performance.now();
+    try {
+      if (this.#passthrough || kid === undefined || !ctx) {
+        frame.data = new Uint8Array(frame.data).slice().buffer;
+      } else {
+        const cipher: FrameCipher = {
+          seal: (metadata, plaintext) => ctx.encrypt(kid, metadata, plaintext),
+          open: () => Promise.reject(new TypeError('sender cipher cannot open')),
+        };
+        frame.data = toArrayBuffer(await protectFrame(codec, new Uint8Array(frame.data), { keyFrame: frame.type === 'key' }, cipher));
+      }
+      s.framesEncrypted++;
+      s.lastKid = kid;
+      if (codec === 'opus') s.audioFrames++;
+      else s.videoFrames++;
+      out.enqueue(frame);
+    } catch (e) {
+      s.framesDropped++;
+      this.#error(e instanceof SealError ? e.code : 'worker-failed', 'a frame could not be sealed and was dropped', e, true);
+    } finally {
+      s.workerTimeMs += performance.now() - t0;
+    }
+  }
+
+  async #receive(b: Binding, frame: EncodedFrameLike, out: TransformStreamDefaultController<EncodedFrameLike>): Promise<void> {
+    const pid = b.participantId;
+    const s = this.#stats.get(pid);
+    const ctx = this.#ctx;
+    if (frame.data.byteLength === 0) return out.enqueue(frame);
+    const codec = this.#codec(b, frame);
+    if (this.#closed || codec === undefined || (!ctx && !this.#passthrough)) {
+      s.framesDropped++;
+      return;
+    }
+    const t0 = performance.now();
+    let kidSeen: bigint | undefined;
+    try {
+      if (this.#passthrough || !ctx) {
+        frame.data = new Uint8Array(frame.data).slice().buffer;
+      } else {
+        const cipher: FrameCipher = {
+          seal: () => Promise.reject(new TypeError('receiver cipher cannot seal')),
+          open: async (metadata, sframe) => {
+            // Select the key by exact KID, and only among this participant's KIDs (RFC 9605 §4.4.3).
+            const { kid } = decodeHeader(sframe);
+            if (this.#owner.get(kid) !== pid) throw new SealError('unknown-key', 'KID does not belong to this participant');
+            kidSeen = kid;
+            return (await ctx.decrypt(metadata, sframe)).plaintext;
+          },
+        };
+        frame.data = toArrayBuffer(await unprotectFrame(codec, new Uint8Array(frame.data), cipher));
+      }
+      out.enqueue(frame);
+      s.framesDecrypted++;
+      s.lastKid = kidSeen;
+      if (codec === 'opus') s.audioFrames++;
+      else s.videoFrames++;
+      if (this.#stats.succeeded(pid)) this.#post({ kind: 'receive-state', participantId: pid, state: 'decrypting' });
+    } catch (e) {
+      s.framesFailed++; // dropped, never passed on
+      const replay = e instanceof SealError && e.code === 'replay';
+      if (!replay && this.#stats.failed(pid, FAILING_AFTER)) this.#post({ kind: 'receive-state', participantId: pid, state: 'failing' });
+    } finally {
+      s.workerTimeMs += performance.now() - t0;
+    }
+  }
+
+  #error(code: string, message: string, cause?: unknown, once = false): void {
+    if (once && !this.#stats.firstError(code)) return;
+    // Only the error's code travels: messages of lower layers are not inspected for safety here.
+    const detail = cause instanceof SealError ? ` (${cause.code})` : '';
+    this.#post({ kind: 'error', code, message: message + detail });
+  }
+}
+
+const installed = new WeakSet<object>();
+
+/**
+ * Turns a dedicated worker's global scope into sealrtc's transform worker: listens for the
+ * controller's messages and for `rtctransform` events. The `sealrtc/worker` entry calls this on
+ * load; call it yourself if you build your own worker file. Installing twice is a no-op.
+ *
+ * @param scope - the worker's `self`
+ * @throws never (bad messages are reported to the main thread as `error` messages)
+ * @example
+ * ```ts
+ * // my-e2ee-worker.ts, for an app with a strict CSP
+ * import { installTransformWorker } from 'sealrtc/worker';
+ * installTransformWorker(self);
+ * ```
+ */
+export function installTransformWorker(scope: TransformWorkerScope, opts: TransformWorkerOptions = {}): void {
+  if (installed.has(scope)) return;
+  installed.add(scope);
+  const worker = new TransformWorker((m) => scope.postMessage(m), opts);
+  scope.addEventListener('message', (event) => {
+    const data: unknown = (event as MessageEvent).data;
+    if (isToWorker(data)) worker.handle(data);
+  });
+  scope.addEventListener('rtctransform', (event) => {
+    const transformer = (event as Event & { transformer?: { options: unknown; readable: ReadableStream<unknown>; writable: WritableStream<unknown> } }).transformer;
+    if (transformer && isTransformOptions(transformer.options)) worker.attach(transformer.options, transformer.readable, transformer.writable);
+  });
+}
