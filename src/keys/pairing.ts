@@ -1,0 +1,159 @@
+/**
+ * Runs the pairwise handshake of `handshake.ts` against the network: answers hellos, checks
+ * auths field by field, and yields an authenticated {@link PairwiseChannel} per peer.
+ *
+ * Nothing here changes state on bad input: a message is checked completely (commitment,
+ * signature, attestation, X25519 point) before a reply is sent or a channel exists.
+ *
+ * @module
+ */
+import { encodeWire } from '../protocol/codec.js';
+import type { AuthMessage, HelloMessage, SealedMessage } from '../protocol/messages.js';
+import { equalBytes } from './bytes.js';
+import { PairwiseChannel } from './channel.js';
+import { KeyError } from './errors.js';
+import { commitTo, deriveChannelKeys, transcript, type EphemeralKey, type PartyKeys } from './handshake.js';
+import { verifyCard, verifyStrict, type Identity } from './identity.js';
+
+/** A peer whose handshake completed. */
+export interface AuthenticatedPeer extends PartyKeys {
+  name: string;
+  att: Uint8Array;
+  channel: PairwiseChannel;
+  /** Sealed messages that arrived before the handshake finished, in arrival order. */
+  early: SealedMessage[];
+}
+
+interface Pending {
+  idk?: Uint8Array;
+  commit?: Uint8Array;
+  /** The peer commitment our auth was signed over, once sent. */
+  authSentFor?: Uint8Array;
+  early: SealedMessage[];
+}
+
+/** Most handshakes in progress at once (forged hellos cannot grow memory without bound). */
+const MAX_PENDING = 256;
+/** Most sealed messages kept per peer while its handshake finishes. */
+const MAX_EARLY = 32;
+
+/** The handshake engine of one session. */
+export class Pairing {
+  readonly #room: string;
+  readonly #selfId: string;
+  readonly #identity: Identity;
+  readonly #eph: EphemeralKey;
+  readonly #attestationKey: Uint8Array | undefined;
+  readonly #send: (to: string, data: Uint8Array) => void;
+  readonly #pending = new Map<string, Pending>();
+
+  constructor(opts: {
+    room: string;
+    selfId: string;
+    identity: Identity;
+    eph: EphemeralKey;
+    attestationKey: Uint8Array | undefined;
+    send: (to: string, data: Uint8Array) => void;
+  }) {
+    this.#room = opts.room;
+    this.#selfId = opts.selfId;
+    this.#identity = opts.identity;
+    this.#eph = opts.eph;
+    this.#attestationKey = opts.attestationKey;
+    this.#send = opts.send;
+  }
+
+  /** This endpoint's public keys. */
+  get self(): PartyKeys {
+    return { id: this.#selfId, idk: this.#identity.publicKey, eph: this.#eph.publicKey };
+  }
+
+  /** The broadcast hello. */
+  hello(): Uint8Array {
+    return encodeWire({
+      v: 1, t: 'hello', room: this.#room, id: this.#selfId,
+      idk: this.#identity.publicKey, commit: this.#eph.commit,
+    });
+  }
+
+  /** A peer announced itself: answer with our auth (once per peer commitment). */
+  async onHello(m: HelloMessage, live: PartyKeys | undefined): Promise<void> {
+    if (live && equalBytes(live.idk, m.idk) && equalBytes(await commitTo(live.eph), m.commit)) return; // duplicate
+    const p = this.#pending.get(m.id);
+    if (p?.commit && p.idk && equalBytes(p.commit, m.commit) && equalBytes(p.idk, m.idk)) return; // duplicate
+    this.#setPending(m.id, { idk: m.idk, commit: m.commit, early: p?.early ?? [] });
+    this.#sendAuth(m.id, m.idk, m.commit);
+  }
+
+  /**
+   * A peer revealed its X25519 key and signed the transcript. Returns the authenticated peer,
+   * or undefined for a duplicate of the live session.
+   *
+   * @throws KeyError `'commit-mismatch'`, `'bad-signature'`, `'attestation-failed'`, `'low-order-point'`.
+   */
+  async onAuth(m: AuthMessage, live: PartyKeys | undefined): Promise<AuthenticatedPeer | undefined> {
+    if (live && equalBytes(live.eph, m.eph) && equalBytes(live.idk, m.idk)) return undefined;
+    const p = this.#pending.get(m.id);
+    const peerCommit = await commitTo(m.eph);
+    if (p?.commit && (!equalBytes(p.commit, peerCommit) || !p.idk || !equalBytes(p.idk, m.idk))) {
+      throw new KeyError('commit-mismatch', 'revealed keys do not match the peer hello');
+    }
+    const signed = transcript(
+      this.#room,
+      { id: m.id, idk: m.idk, eph: m.eph, name: m.name, att: m.att },
+      { id: this.#selfId, idk: this.#identity.publicKey, commit: this.#eph.commit },
+    );
+    if (!verifyStrict(m.sig, signed, m.idk)) throw new KeyError('bad-signature', 'handshake signature invalid');
+    if (this.#attestationKey) {
+      const card = { publicKey: m.idk, ...(m.name ? { displayName: m.name } : {}), attestation: m.att };
+      if (!verifyCard(card, this.#attestationKey)) throw new KeyError('attestation-failed', 'peer card not attested');
+    }
+    const peer: PartyKeys = { id: m.id, idk: m.idk, eph: m.eph };
+    const keys = await deriveChannelKeys(this.#room, this.self, this.#eph.secretKey, peer);
+    const channel = await PairwiseChannel.create(this.#room, this.#selfId, m.id, keys);
+    const answered = p?.authSentFor && p.idk && equalBytes(p.authSentFor, peerCommit) && equalBytes(p.idk, m.idk);
+    if (!answered) this.#sendAuth(m.id, m.idk, peerCommit);
+    this.#pending.delete(m.id);
+    return { ...peer, name: m.name, att: m.att, channel, early: p?.early ?? [] };
+  }
+
+  /** Keep a sealed message from a peer whose handshake is under way; false if none is. */
+  keepEarly(m: SealedMessage): boolean {
+    const p = this.#pending.get(m.id);
+    if (!p || p.early.length >= MAX_EARLY) return false;
+    p.early.push(m);
+    return true;
+  }
+
+  /** Forget a peer's handshake in progress (it left). */
+  forget(peerId: string): void {
+    this.#pending.delete(peerId);
+  }
+
+  /** Forget everything (close). */
+  clear(): void {
+    this.#pending.clear();
+  }
+
+  #setPending(id: string, p: Pending): void {
+    this.#pending.delete(id);
+    if (this.#pending.size >= MAX_PENDING) {
+      const oldest = this.#pending.keys().next().value;
+      if (oldest !== undefined) this.#pending.delete(oldest);
+    }
+    this.#pending.set(id, p);
+  }
+
+  #sendAuth(to: string, peerIdk: Uint8Array, peerCommit: Uint8Array): void {
+    const name = this.#identity.displayName ?? '';
+    const att = this.#identity.attestation ?? new Uint8Array(0);
+    const signer = { ...this.self, name, att };
+    const sig = this.#identity.sign(transcript(this.#room, signer, { id: to, idk: peerIdk, commit: peerCommit }));
+    const p = this.#pending.get(to) ?? { early: [] };
+    this.#setPending(to, { ...p, idk: p.idk ?? peerIdk, authSentFor: peerCommit });
+    this.#send(
+      to,
+      encodeWire({ v: 1, t: 'auth', room: this.#room, id: this.#selfId, to, idk: signer.idk, eph: signer.eph, name, att, sig }),
+    );
+  }
+}
