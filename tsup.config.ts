@@ -10,6 +10,7 @@ export default defineConfig({
     index: 'src/index.ts',
     sframe: 'src/sframe/index.ts',
     worker: 'src/worker.ts',
+    testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -26,3 +26,36 @@ export type {
 } from './media/transform/index.js';
 export { detectEncodedTransform, detectPlatform } from './platform/index.js';
 export type { EncodedTransformApi, PlatformSupport } from './platform/index.js';
+export {
+  createIdentity,
+  exportIdentity,
+  importIdentity,
+  withAttestation,
+  cardSigningBytes,
+  attestCard,
+  verifyCard,
+  GroupKeySession,
+  KeyError,
+  MemoryKnownIdentityStore,
+  safetyNumber,
+  formatSafetyNumber,
+  shortAuthString,
+  callCode,
+  sframeContextSink,
+} from './keys/index.js';
+export type {
+  Identity,
+  IdentityCard,
+  GroupKeySessionOptions,
+  GroupKeySessionEvents,
+  PeerInfo,
+  MediaKeySink,
+  KeyedFrameContext,
+  SFrameContextSink,
+  KnownIdentityStore,
+  IdentityChange,
+  KeyErrorCode,
+  VerificationKeys,
+} from './keys/index.js';
+export { ProtocolError } from './protocol/index.js';
+export type { ProtocolErrorCode } from './protocol/index.js';
