@@ -24,6 +24,17 @@ export type {
   E2EEParticipantStats,
   ReceiveState,
 } from './media/transform/index.js';
+export { joinRoom, Room, RoomError } from './room/index.js';
+export type {
+  E2EEState,
+  JoinRoomOptions,
+  LocalParticipant,
+  ParticipantE2EEStats,
+  RemoteParticipant,
+  RoomE2EEStats,
+  RoomErrorCode,
+  RoomEvents,
+} from './room/index.js';
 export { detectEncodedTransform, detectPlatform } from './platform/index.js';
 export type { EncodedTransformApi, PlatformSupport } from './platform/index.js';
 export {

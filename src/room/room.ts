@@ -204,13 +204,17 @@ export class Room {
         state: p.e2eeState,
         framesDecrypted: c?.framesDecrypted ?? 0,
         framesFailed: c?.framesFailed ?? 0,
+        audioFrames: c?.audioFrames ?? 0,
+        videoFrames: c?.videoFrames ?? 0,
         lastKid: c?.lastKid,
+        kids: [...(c?.kids ?? [])],
       });
     }
     return {
       epoch: this.#init.session.epoch,
       framesEncrypted: local?.framesEncrypted ?? 0,
       framesDropped: local?.framesDropped ?? 0,
+      sendKid: local?.kids?.[0] ?? local?.lastKid,
       participants,
     };
   }

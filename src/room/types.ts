@@ -62,8 +62,13 @@ export interface ParticipantE2EEStats {
   readonly framesDecrypted: number;
   /** Frames received from this participant that failed to decrypt (dropped, never shown). */
   readonly framesFailed: number;
+  /** Decrypted frames by media kind. */
+  readonly audioFrames: number;
+  readonly videoFrames: number;
   /** KID of the last frame that decrypted, when known. */
   readonly lastKid: bigint | undefined;
+  /** KIDs this device holds for the participant (SFrame key ids, not keys). */
+  readonly kids: readonly bigint[];
 }
 
 /** Result of {@link Room.getE2EEStats}. */
@@ -74,6 +79,8 @@ export interface RoomE2EEStats {
   readonly framesEncrypted: number;
   /** Outgoing frames dropped unsent (e.g. no send key yet): never sent in clear. */
   readonly framesDropped: number;
+  /** KID this device currently sends under, when known. */
+  readonly sendKid: bigint | undefined;
   readonly participants: ReadonlyMap<string, ParticipantE2EEStats>;
 }
 
@@ -135,7 +142,10 @@ export interface MediaCounters {
   readonly framesDecrypted?: number;
   readonly framesFailed?: number;
   readonly framesDropped?: number;
+  readonly audioFrames?: number;
+  readonly videoFrames?: number;
   readonly lastKid?: bigint | undefined;
+  readonly kids?: readonly bigint[];
 }
 
 /** The part of `E2EEController` the room uses. */

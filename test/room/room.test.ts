@@ -103,7 +103,7 @@ describe('Room (fake backend)', () => {
     const stats = await a.room.getE2EEStats();
     expect(stats.framesEncrypted).toBe(11);
     expect(stats.framesDropped).toBe(1);
-    expect(stats.participants.get('bob')).toEqual({ state: 'encrypted', framesDecrypted: 7, framesFailed: 2, lastKid: 5n });
+    expect(stats.participants.get('bob')).toEqual({ state: 'encrypted', framesDecrypted: 7, framesFailed: 2, audioFrames: 0, videoFrames: 0, lastKid: 5n, kids: [] });
     expect(stats.epoch).toBe(a.session.epoch);
   });
 
