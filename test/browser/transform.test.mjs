@@ -94,3 +94,143 @@ describe('encrypted video per codec (RTCRtpScriptTransform, bundled Blob worker)
     });
   }
 });
+
+describe('fail closed', { concurrency: false }, () => {
+  test('a receiver without the key (or with a foreign KID) shows no picture until it gets the right key', async () => {
+    try {
+      const tx = await party();
+      const rx = await party();
+      await tx.call('setSendKey', KID_A, KEY_A);
+      await connect(tx, rx, 'e2ee', { encrypt: true, codec: 'VP8' }, { decrypt: true, participantId: 'alice' });
+
+      // 1. No key at all: frames fail and are dropped; no picture (pixels, not framesDecoded).
+      const failing = await pollUntil(() => rx.call('events'), (e) => e.receiveStates.includes('alice:failing'));
+      assert.deepEqual(failing.receiveStates, ['alice:failing']);
+      for (const s of await samples(rx, 'e2ee')) assert.ok(s.diff > NONE, `keyless receiver: ${JSON.stringify(s)}`);
+
+      // 2. The right KID and key, but registered to another participant: still nothing, and the
+      //    KID cannot then be claimed for alice while mallory holds it.
+      await rx.call('addReceiveKey', 'mallory', KID_A, KEY_A);
+      await rx.call('addReceiveKey', 'alice', KID_A, KEY_A);
+      for (const s of await samples(rx, 'e2ee', 5)) assert.ok(s.diff > NONE, `foreign-KID receiver: ${JSON.stringify(s)}`);
+      let st = await rx.call('stats');
+      assert.equal(st.alice.framesDecrypted, 0);
+      assert.ok(st.alice.framesFailed > 0);
+      assert.deepEqual(st.mallory.kids, [KID_A]);
+
+      // 3. A wrong key under alice's KID: authentication fails, nothing shown.
+      await rx.call('removeKey', KID_A);
+      await rx.call('addReceiveKey', 'alice', KID_A, KEY_WRONG);
+      for (const s of await samples(rx, 'e2ee', 5)) assert.ok(s.diff > NONE, `wrong-key receiver: ${JSON.stringify(s)}`);
+      st = await rx.call('stats');
+      assert.equal(st.alice.framesDecrypted, 0);
+
+      // 4. The right key for alice: the picture appears and the state says so.
+      await rx.call('removeKey', KID_A);
+      await rx.call('addReceiveKey', 'alice', KID_A, KEY_A);
+      const pic = await pollUntil(() => rx.call('picture', 'e2ee'), (p) => p.diff < GOOD);
+      assert.ok(pic.diff < GOOD, `keyed receiver: ${JSON.stringify(pic)}`);
+      const ev = await rx.call('events');
+      assert.deepEqual(ev.receiveStates, ['alice:failing', 'alice:decrypting']);
+      assert.deepEqual(ev.errors, ['kid-conflict']);
+    } finally {
+      await closeAll();
+    }
+  });
+
+  test('before a send key exists nothing decodable is sent; removing it stops the media again', async () => {
+    try {
+      const tx = await party();
+      const rx = await party();
+      await rx.call('addReceiveKey', 'alice', KID_A, KEY_A);
+      await connect(tx, rx, 'plain', { encrypt: true, codec: 'VP8' }, { decrypt: false, participantId: 'alice' });
+      await connect(tx, rx, 'e2ee', { encrypt: true, codec: 'VP8' }, { decrypt: true, participantId: 'alice' });
+
+      const early = await samples(rx, 'plain', 10);
+      for (const s of early) assert.ok(s.framesDecoded === 0 && s.diff === 255, `no key yet, plain receiver: ${JSON.stringify(s)}`);
+      for (const s of await samples(rx, 'e2ee', 2)) assert.ok(s.framesDecoded === 0 && s.diff === 255, `no key yet: ${JSON.stringify(s)}`);
+      let st = await tx.call('stats');
+      assert.equal(st[''].framesEncrypted, 0);
+      assert.ok(st[''].framesDropped > 0, 'frames without a key are dropped and counted');
+
+      await tx.call('setSendKey', KID_A, KEY_A);
+      const pic = await pollUntil(() => rx.call('picture', 'e2ee'), showing);
+      assert.ok(showing(pic), `after setSendKey: ${JSON.stringify(pic)}`);
+      for (const s of await samples(rx, 'plain', 4)) assert.ok(s.diff > NONE, `plain receiver after setSendKey: ${JSON.stringify(s)}`);
+
+      await tx.call('removeKey', KID_A);
+      st = await tx.call('stats');
+      const sent = st[''].framesEncrypted;
+      await new Promise((r) => setTimeout(r, 500));
+      st = await tx.call('stats');
+      assert.deepEqual(st[''].kids, []);
+      assert.equal(st[''].framesEncrypted, sent, 'no frame is sealed after the send key is removed');
+    } finally {
+      await closeAll();
+    }
+  });
+
+  test('E2EEController.create rejects with e2ee-unsupported when no encoded-transform API exists', async () => {
+    try {
+      const p = await openPage(browser, `${server.url}/transform.html`);
+      contexts.push(p.context);
+      await p.page.waitForFunction(() => window.sealtest !== undefined);
+      const code = await p.page.evaluate(async () => {
+        delete window.RTCRtpScriptTransform;
+        delete RTCRtpSender.prototype.createEncodedStreams;
+        try {
+          await window.sealtest.init({});
+          return 'created';
+        } catch (e) {
+          return e.code;
+        }
+      });
+      assert.equal(code, 'e2ee-unsupported');
+    } finally {
+      await closeAll();
+    }
+  });
+});
+
+describe('audio and the other worker paths', { concurrency: false }, () => {
+  test('Opus audio frames arrive and decrypt: the tone is heard only by the keyed receiver', async () => {
+    try {
+      const tx = await party();
+      const rx = await party();
+      await tx.call('setSendKey', KID_A, KEY_A);
+      await rx.call('addReceiveKey', 'alice', KID_A, KEY_A);
+      await connect(tx, rx, 'e2ee', { encrypt: true, audioHz: 1500 }, { decrypt: true, participantId: 'alice' });
+      await connect(tx, rx, 'plain', { encrypt: true, audioHz: 1500 }, { decrypt: false, participantId: 'alice' });
+      const tone = (h) => Math.abs(h.peakHz - 1500) < 50 && h.peakOverMedianDb > 30;
+      const heard = await pollUntil(() => rx.call('hear', 'e2ee'), tone);
+      assert.ok(tone(heard), `keyed receiver hears ${JSON.stringify(heard)}`);
+      const st = await rx.call('stats');
+      assert.ok(st.alice.audioFrames > 10 && st.alice.framesFailed === 0, JSON.stringify(st.alice));
+      for (let i = 0; i < 5; i++) {
+        const h = await rx.call('hear', 'plain');
+        assert.ok(!tone(h), `receiver without E2EE must not hear the tone: ${JSON.stringify(h)}`);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    } finally {
+      await closeAll();
+    }
+  });
+
+  test('legacy createEncodedStreams + app-created worker interoperates with RTCRtpScriptTransform', async () => {
+    try {
+      const tx = await party({ api: 'encoded-streams', appWorker: true });
+      const rx = await party();
+      assert.deepEqual(tx.info, { api: 'encoded-streams', rtcConfig: '{"encodedInsertableStreams":true}' });
+      await tx.call('setSendKey', KID_A, KEY_A);
+      await rx.call('addReceiveKey', 'alice', KID_A, KEY_A);
+      await connect(tx, rx, 'e2ee', { encrypt: true, codec: 'H264' }, { decrypt: true, participantId: 'alice' });
+      await connect(tx, rx, 'plain', { encrypt: true, codec: 'H264' }, { decrypt: false, participantId: 'alice' });
+      const pic = await pollUntil(() => rx.call('picture', 'e2ee'), showing);
+      assert.ok(showing(pic), `keyed receiver: ${JSON.stringify(pic)}`);
+      for (const s of await samples(rx, 'plain', 4)) assert.ok(s.diff > NONE, `plain receiver: ${JSON.stringify(s)}`);
+      assert.ok((await tx.call('stats'))[''].framesEncrypted > 0);
+    } finally {
+      await closeAll();
+    }
+  });
+});

@@ -9,20 +9,20 @@
  * the worker from a Blob URL, so an app bundled by Vite/webpack needs no worker configuration.
  */
 import { build } from 'esbuild';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
-const here = import.meta.dirname;
-const workerEntry = resolve(here, '../../worker.ts');
+/** `src/worker.ts`, found from this transform directory (tsup inlines this file elsewhere). */
+const entryFrom = (transformDir) => resolve(transformDir, '../../worker.ts');
 
 /**
  * Bundles the `sealrtc/worker` entry into one IIFE string.
  *
- * @param {{ minify?: boolean }} [opts]
+ * @param {{ minify?: boolean, entry?: string }} [opts] `entry` defaults to `src/worker.ts`
  * @returns {Promise<{ code: string, inputs: string[] }>}
  */
 export async function bundleWorkerSource(opts = {}) {
   const result = await build({
-    entryPoints: [workerEntry],
+    entryPoints: [opts.entry ?? entryFrom(import.meta.dirname)],
     bundle: true,
     write: false,
     platform: 'browser',
@@ -47,8 +47,8 @@ export function inlineWorkerPlugin() {
   return {
     name: 'sealrtc-inline-worker',
     setup(b) {
-      b.onLoad({ filter: /[\\/]media[\\/]transform[\\/]worker-source\.ts$/ }, async () => {
-        const { code, inputs } = await bundleWorkerSource();
+      b.onLoad({ filter: /[\\/]media[\\/]transform[\\/]worker-source\.ts$/ }, async (args) => {
+        const { code, inputs } = await bundleWorkerSource({ entry: entryFrom(dirname(args.path)) });
         return {
           contents:
             '/** Generated at build time by inline-worker-plugin.mjs: the sealrtc/worker bundle. */\n' +
