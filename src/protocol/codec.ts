@@ -62,7 +62,7 @@ function malformed(what: string): ProtocolError {
 function encodeChecked(schemas: Record<string, Record<string, FieldCheck>>, msg: object): Uint8Array {
   const t = (msg as { t?: unknown }).t;
   const schema = typeof t === 'string' ? schemas[t] : undefined;
-  if (!schema || validate(schema, msg) === undefined) throw malformed(`cannot encode an invalid '${String(t)}'`);
+  if (!schema || validate(schema, msg, false) === undefined) throw malformed(`cannot encode an invalid '${String(t)}'`);
   // Fixed key order = the schema's, so that the encoding is canonical.
   const ordered: Record<string, unknown> = {};
   for (const k of Object.keys(schema)) ordered[k] = (msg as Record<string, unknown>)[k];
@@ -71,8 +71,8 @@ function encodeChecked(schemas: Record<string, Record<string, FieldCheck>>, msg:
   return out;
 }
 
-function validate(schema: Record<string, FieldCheck>, obj: object): Record<string, unknown> | undefined {
-  if (Object.getPrototypeOf(obj) !== Object.prototype) return undefined;
+function validate(schema: Record<string, FieldCheck>, obj: object, plain = true): Record<string, unknown> | undefined {
+  if (plain && Object.getPrototypeOf(obj) !== Object.prototype) return undefined;
   const keys = Object.keys(obj);
   if (keys.length !== Object.keys(schema).length) return undefined;
   const out: Record<string, unknown> = {};
