@@ -90,3 +90,70 @@ describe('room: two participants (a)', { concurrency: false }, () => {
     await bob.call('leave');
   });
 });
+
+describe('room: a leave rekeys (d) and a screen share stays encrypted (f)', { concurrency: false }, () => {
+  test('three participants; one leaves: the others keep decoding, move to a new epoch the leaver has no key for', async () => {
+    const [alice, bob, carol] = [await participant('alice-d', 1), await participant('bob-d', 2), await participant('carol-d', 3)];
+    const everyone = [alice, bob, carol];
+    for (const rx of everyone) for (const tx of everyone) if (rx !== tx) assert.ok(sees(await picture(rx, tx)), `${rx.id} sees ${tx.id}`);
+    // Let the join ratchets settle: every pair decrypting.
+    for (const rx of everyone) {
+      await pollUntil(() => rx.call('stats'), (s) => Object.values(s.participants).every((p) => p.state === 'encrypted'));
+    }
+    const held = await carol.call('stats'); // the KIDs the leaver holds for each sender
+    const before = { alice: await alice.call('stats'), bob: await bob.call('stats') };
+    const epochBefore = { alice: (await alice.call('state')).epoch, bob: (await bob.call('state')).epoch };
+
+    await carol.call('leave');
+
+    // Each remaining receiver soon decodes the other under a KID the leaver never had.
+    const newKid = (rx, tx) => (s) =>
+      s.participants[tx.id] !== undefined &&
+      !held.participants[tx.id].kids.includes(s.participants[tx.id].lastKid) &&
+      s.sendKid !== undefined &&
+      !held.participants[rx.id].kids.includes(s.sendKid);
+    const afterA = await pollUntil(() => alice.call('stats'), newKid(alice, bob), { attempts: 100 });
+    const afterB = await pollUntil(() => bob.call('stats'), newKid(bob, alice), { attempts: 100 });
+    assert.ok(newKid(alice, bob)(afterA), `alice decodes bob under a new KID: ${JSON.stringify(afterA.participants[bob.id])} vs ${held.participants[bob.id].kids}`);
+    assert.ok(newKid(bob, alice)(afterB), `bob decodes alice under a new KID: ${JSON.stringify(afterB.participants[alice.id])}`);
+    assert.ok(!held.participants[alice.id].kids.includes(afterA.sendKid ?? ''), 'alice sends under a KID carol never had');
+    assert.ok(!held.participants[bob.id].kids.includes(afterB.sendKid ?? ''), 'bob sends under a KID carol never had');
+    const [stA, stB] = [await alice.call('state'), await bob.call('state')];
+    assert.ok(stA.epoch > epochBefore.alice && stB.epoch > epochBefore.bob, `new epochs: ${JSON.stringify([epochBefore, stA.epoch, stB.epoch])}`);
+    assert.ok(stA.events.includes(`left:${carol.id}`) && stB.events.includes(`left:${carol.id}`));
+    assert.deepEqual(stA.participants.map((p) => p.id), [bob.id]);
+
+    // No gap: no frame from the other remaining participant failed across the switch, frames kept coming.
+    const pA = [before.alice.participants[bob.id], afterA.participants[bob.id]];
+    const pB = [before.bob.participants[alice.id], afterB.participants[alice.id]];
+    assert.equal(pA[1].framesFailed - pA[0].framesFailed, 0, `alice: failed frames from bob during the switch ${JSON.stringify(pA)}`);
+    assert.equal(pB[1].framesFailed - pB[0].framesFailed, 0, `bob: failed frames from alice during the switch ${JSON.stringify(pB)}`);
+    assert.ok(sees(await picture(alice, bob)) && sees(await picture(bob, alice)));
+    await alice.call('leave');
+    await bob.call('leave');
+  });
+
+  test('screen-share replacement: the new picture arrives, still decrypted, never in clear', async () => {
+    const alice = await participant('alice-f', 1);
+    const bob = await participant('bob-f', 2);
+    assert.ok(sees(await picture(bob, alice)));
+    const before = await bob.call('stats');
+    const encBefore = (await alice.call('stats')).framesEncrypted;
+    await alice.call('share', 4);
+    const shared = await picture(bob, alice, 4);
+    assert.ok(sees(shared), `bob sees the screen share: ${JSON.stringify(shared)}`);
+    const old = await bob.call('picture', alice.id, 1);
+    assert.ok(old.diff > NONE, `the camera picture is gone: ${old.diff}`);
+    const p0 = before.participants[alice.id];
+    const after = await pollUntil(() => bob.call('stats'), (s) => s.participants[alice.id].videoFrames > p0.videoFrames + 10);
+    const p1 = after.participants[alice.id];
+    assert.equal(p1.state, 'encrypted');
+    assert.ok(p1.videoFrames > p0.videoFrames + 10, 'share frames decrypted by the transform');
+    assert.equal(p1.framesFailed - p0.framesFailed, 0);
+    assert.ok((await alice.call('stats')).framesEncrypted > encBefore + 10);
+    const st = await alice.call('state');
+    assert.deepEqual(st.events.filter((e) => e.startsWith('error')), []);
+    await alice.call('leave');
+    await bob.call('leave');
+  });
+});
