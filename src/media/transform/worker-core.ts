@@ -93,18 +93,17 @@ export class TransformWorker {
           await ctx.addEncryptKey(msg.kid, msg.baseKey);
           this.#sendKid = msg.kid;
         });
-      case 'add-receive-key': {
-        const owner = this.#owner.get(msg.kid);
-        if (owner !== undefined && owner !== msg.participantId) {
-          msg.baseKey.fill(0);
-          this.#error('kid-conflict', 'receive KID already belongs to another participant');
-          return;
-        }
+      case 'add-receive-key':
         return this.#keyOp(msg.baseKey, async (ctx) => {
+          // Checked in the queue, after every earlier key operation: a KID never changes hands.
+          const owner = this.#owner.get(msg.kid);
+          if (owner !== undefined && owner !== msg.participantId) {
+            this.#error('kid-conflict', 'receive KID already belongs to another participant');
+            return;
+          }
           await ctx.addDecryptKey(msg.kid, msg.baseKey);
           this.#owner.set(msg.kid, msg.participantId);
         });
-      }
       case 'remove-key':
         return this.#keyOp(undefined, (ctx) => {
           this.#forget(ctx, msg.kid);
@@ -145,6 +144,11 @@ export class TransformWorker {
         throw new TypeError(`unhandled message ${String((unreachable as { kind?: unknown }).kind)}`);
       }
     }
+  }
+
+  /** Resolves once every key operation queued so far has been applied (tests, benchmark). */
+  settled(): Promise<void> {
+    return this.#keyOps;
   }
 
   /** Pipes one sender's or receiver's encoded frames through the worker. */
