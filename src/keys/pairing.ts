@@ -35,7 +35,9 @@ interface Pending {
 /** Most handshakes in progress at once (forged hellos cannot grow memory without bound). */
 const MAX_PENDING = 256;
 /** Most sealed messages kept per peer while its handshake finishes. */
-const MAX_EARLY = 32;
+const MAX_EARLY = 16;
+/** Most bytes of early sealed messages kept over all peers. */
+const MAX_EARLY_BYTES = 1 << 20;
 
 /** The handshake engine of one session. */
 export class Pairing {
@@ -46,6 +48,7 @@ export class Pairing {
   readonly #attestationKey: Uint8Array | undefined;
   readonly #send: (to: string, data: Uint8Array) => void;
   readonly #pending = new Map<string, Pending>();
+  #earlyBytes = 0;
 
   constructor(opts: {
     room: string;
@@ -93,6 +96,9 @@ export class Pairing {
    */
   async onAuth(m: AuthMessage, live: PartyKeys | undefined): Promise<AuthenticatedPeer | undefined> {
     if (live && equalBytes(live.eph, m.eph) && equalBytes(live.idk, m.idk)) return undefined;
+    // Another identity cannot take over a live peer's id (a relay must not be able to evict
+    // a participant by impersonation); the same identity with a new X25519 key is a restart.
+    if (live && !equalBytes(live.idk, m.idk)) throw new KeyError('misrouted', 'peer id already held by another identity');
     const p = this.#pending.get(m.id);
     const peerCommit = await commitTo(m.eph);
     if (p?.commit && (!equalBytes(p.commit, peerCommit) || !p.idk || !equalBytes(p.idk, m.idk))) {
@@ -113,33 +119,43 @@ export class Pairing {
     const channel = await PairwiseChannel.create(this.#room, this.#selfId, m.id, keys);
     const answered = p?.authSentFor && p.idk && equalBytes(p.authSentFor, peerCommit) && equalBytes(p.idk, m.idk);
     if (!answered) this.#sendAuth(m.id, m.idk, peerCommit);
-    this.#pending.delete(m.id);
-    return { ...peer, name: m.name, att: m.att, channel, early: p?.early ?? [] };
+    const early = this.#pending.get(m.id)?.early ?? [];
+    this.forget(m.id);
+    return { ...peer, name: m.name, att: m.att, channel, early };
   }
 
-  /** Keep a sealed message from a peer whose handshake is under way; false if none is. */
+  /**
+   * Keep a sealed message from a peer without a channel yet: a relay may deliver it before the
+   * handshake messages. Bounded per peer and in total; false when it was not kept.
+   */
   keepEarly(m: SealedMessage): boolean {
-    const p = this.#pending.get(m.id);
-    if (!p || p.early.length >= MAX_EARLY) return false;
+    const p = this.#pending.get(m.id) ?? { early: [] };
+    if (p.early.length >= MAX_EARLY || this.#earlyBytes + m.ct.length > MAX_EARLY_BYTES) return false;
     p.early.push(m);
+    this.#earlyBytes += m.ct.length;
+    if (!this.#pending.has(m.id)) this.#setPending(m.id, p);
     return true;
   }
 
-  /** Forget a peer's handshake in progress (it left). */
+  /** Forget a peer's handshake in progress (it left, or its channel is up). */
   forget(peerId: string): void {
+    const p = this.#pending.get(peerId);
+    if (!p) return;
+    for (const e of p.early) this.#earlyBytes -= e.ct.length;
     this.#pending.delete(peerId);
   }
 
   /** Forget everything (close). */
   clear(): void {
     this.#pending.clear();
+    this.#earlyBytes = 0;
   }
 
   #setPending(id: string, p: Pending): void {
     this.#pending.delete(id);
     if (this.#pending.size >= MAX_PENDING) {
       const oldest = this.#pending.keys().next().value;
-      if (oldest !== undefined) this.#pending.delete(oldest);
+      if (oldest !== undefined) this.forget(oldest);
     }
     this.#pending.set(id, p);
   }

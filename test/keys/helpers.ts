@@ -10,6 +10,7 @@ import {
   type GroupKeySessionOptions,
   type Identity,
   type SFrameContextSink,
+  type IdentityChange,
 } from '../../src/keys/index.js';
 import type { SealError } from '../../src/errors.js';
 import { MemorySignalingHub, type MemorySignaling } from '../../src/testing/index.js';
@@ -26,8 +27,9 @@ export interface Member {
   errors: SealError[];
   delivered: number;
   epochs: number[];
-  /** Every base key this member's sink was handed (for transcript searches). */
-  keysSeen: Uint8Array[];
+  identityChanges: IdentityChange[];
+  /** Every base key this member's sink was handed, with its KID (transcript searches, leaver attacks). */
+  keysSeen: { kid: bigint; key: Uint8Array }[];
 }
 
 export type MemberOptions = Partial<Omit<GroupKeySessionOptions, 'signaling' | 'keySink'>>;
@@ -36,7 +38,7 @@ export type MemberOptions = Partial<Omit<GroupKeySessionOptions, 'signaling' | '
 export function member(hub: MemorySignalingHub, id: string, opts: MemberOptions = {}): Member {
   const ctx = new SFrameContext();
   const inner = sframeContextSink(ctx);
-  const keysSeen: Uint8Array[] = [];
+  const keysSeen: { kid: bigint; key: Uint8Array }[] = [];
   const sink: SFrameContextSink = {
     get sendKid() {
       return inner.sendKid;
@@ -44,11 +46,11 @@ export function member(hub: MemorySignalingHub, id: string, opts: MemberOptions 
     participantOf: (kid) => inner.participantOf(kid),
     flush: () => inner.flush(),
     setSendKey(kid, key) {
-      keysSeen.push(new Uint8Array(key));
+      keysSeen.push({ kid, key: new Uint8Array(key) });
       inner.setSendKey(kid, key);
     },
     addReceiveKey(pid, kid, key) {
-      keysSeen.push(new Uint8Array(key));
+      keysSeen.push({ kid, key: new Uint8Array(key) });
       inner.addReceiveKey(pid, kid, key);
     },
     removeKey: (kid) => inner.removeKey(kid),
@@ -59,7 +61,8 @@ export function member(hub: MemorySignalingHub, id: string, opts: MemberOptions 
     roomId: ROOM, switchTimeoutMs: 200, overlapMs: 100, rekeyIntervalMs: 0,
     ...opts, identity, signaling, keySink: sink,
   });
-  const m: Member = { id, identity, signaling, session, ctx, sink, errors: [], delivered: 0, epochs: [], keysSeen };
+  const m: Member = { id, identity, signaling, session, ctx, sink, errors: [], delivered: 0, epochs: [], keysSeen, identityChanges: [] };
+  session.on('identity-changed', (c) => m.identityChanges.push(c));
   session.on('error', (e) => m.errors.push(e));
   session.on('keys-delivered', () => m.delivered++);
   session.on('epoch', (e) => m.epochs.push(e));
@@ -110,4 +113,20 @@ export async function until(hub: MemorySignalingHub, members: readonly Member[],
 
 export async function closeAll(members: readonly Member[]): Promise<void> {
   await Promise.all(members.map((m) => m.session.close()));
+}
+
+/**
+ * What a participant who kept every key it was ever given can open: a fresh context holding
+ * all of them, each under its own KID and also under the frame's KID (rules out key reuse).
+ */
+export async function hoarderOpens(m: Member, frame: Uint8Array, frameKid: bigint): Promise<boolean> {
+  for (const { kid, key } of m.keysSeen) {
+    for (const k of new Set([kid, frameKid])) {
+      const ctx = new SFrameContext();
+      await ctx.addDecryptKey(k, key);
+      const ok = await ctx.decrypt(META, frame).then(() => true, () => false);
+      if (ok) return true;
+    }
+  }
+  return false;
 }
