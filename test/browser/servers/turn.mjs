@@ -52,7 +52,7 @@ export async function startTurn() {
     '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
     `--min-port=${minPort}`, `--max-port=${minPort + 200}`,
     '--lt-cred-mech', '--user=sealrtc:test-only-turn-secret', '--realm=sealrtc.test',
-    '--allow-loopback-peers', '--no-tls', '--no-dtls', '--no-cli', '--no-stdout-log', '--simple-log',
+    '--allow-loopback-peers', '-v', '--no-tls', '--no-dtls', '--no-cli', '--no-stdout-log', '--simple-log',
     `--log-file=${logFile}`, `--pidfile=${join(dir, 'turn.pid')}`, '--fingerprint',
   ], { stdio: 'ignore' });
   const exited = new Promise((ok) => child.once('exit', ok));
