@@ -9,7 +9,7 @@ import type { FrameCipher } from '../../../src/media/codecs/index.js';
 import { escapeEmulation } from '../../../src/media/codecs/h264-escape.js';
 
 /** Concatenate byte arrays. */
-export function concat(...parts: readonly (Uint8Array | readonly number[])[]): Uint8Array {
+export function concat(...parts: readonly (Uint8Array | readonly number[])[]): Uint8Array<ArrayBuffer> {
   const arrays = parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)));
   const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
   let off = 0;
@@ -38,7 +38,7 @@ export async function makeTestCipher(opts: { tagBytes?: 8 | 16; firstCounter?: n
   const key = await crypto.subtle.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), 'AES-GCM', false, ['encrypt', 'decrypt']);
   let ctr = opts.firstCounter ?? 0;
   const state = { sealed: 0, lastSealMetadata: undefined as Uint8Array | undefined, lastOpenMetadata: undefined as Uint8Array | undefined };
-  const nonce = (c: number): Uint8Array => {
+  const nonce = (c: number): Uint8Array<ArrayBuffer> => {
     const n = new Uint8Array(12);
     new DataView(n.buffer).setUint32(8, c);
     return n;
@@ -48,7 +48,7 @@ export async function makeTestCipher(opts: { tagBytes?: 8 | 16; firstCounter?: n
     for (let v = c; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
     return Uint8Array.from([0, 0, bytes.length, ...bytes]);
   };
-  const params = (c: number, aad: Uint8Array): AesGcmParams => ({ name: 'AES-GCM', iv: nonce(c), additionalData: aad, tagLength: tagBytes * 8 });
+  const params = (c: number, aad: Uint8Array<ArrayBuffer>): AesGcmParams => ({ name: 'AES-GCM', iv: nonce(c), additionalData: aad, tagLength: tagBytes * 8 });
   return {
     get sealed() {
       return state.sealed;
@@ -64,7 +64,7 @@ export async function makeTestCipher(opts: { tagBytes?: 8 | 16; firstCounter?: n
       state.lastSealMetadata = metadata.slice();
       const c = ctr++;
       const hdr = header(c);
-      const ct = new Uint8Array(await crypto.subtle.encrypt(params(c, concat(hdr, metadata)), key, plaintext));
+      const ct = new Uint8Array(await crypto.subtle.encrypt(params(c, concat(hdr, metadata)), key, plaintext.slice()));
       return concat(hdr, ct);
     },
     async open(metadata, sframe) {
@@ -76,7 +76,7 @@ export async function makeTestCipher(opts: { tagBytes?: 8 | 16; firstCounter?: n
       for (let i = 0; i < len; i++) c = c * 256 + sframe[3 + i]!;
       const hdr = sframe.subarray(0, 3 + len);
       try {
-        return new Uint8Array(await crypto.subtle.decrypt(params(c, concat(hdr, metadata)), key, sframe.subarray(3 + len)));
+        return new Uint8Array(await crypto.subtle.decrypt(params(c, concat(hdr, metadata)), key, sframe.slice(3 + len)));
       } catch (cause) {
         throw new SealError('auth-failed', 'test SFrame did not authenticate', { cause });
       }
