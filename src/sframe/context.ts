@@ -198,13 +198,20 @@ export class SFrameContext {
    * const sframe = await ctx.encrypt(kid, codecHeaderBytes, payload);
    * ```
    */
-  async encrypt(kid: bigint, metadata: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
-    const e = this.#send.get(kid);
-    if (e === undefined) throw unknownKey();
-    const ctr = e.counter.next(); // reserved before any await: concurrent calls never share it
-    const key = e.key ?? (await e.ready);
-    if (key.retired) throw unknownKey();
-    return sealFrame(key, ctr, metadata, plaintext);
+  encrypt(kid: bigint, metadata: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    // Not `async`: the hot path returns WebCrypto's chain directly, with no extra hops.
+    try {
+      const e = this.#send.get(kid);
+      if (e === undefined) throw unknownKey();
+      const ctr = e.counter.next(); // reserved synchronously: concurrent calls never share a CTR
+      if (e.key !== undefined) return sealFrame(e.key, ctr, metadata, plaintext);
+      return e.ready.then((key) => {
+        if (key.retired) throw unknownKey();
+        return sealFrame(key, ctr, metadata, plaintext);
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /**
@@ -217,23 +224,32 @@ export class SFrameContext {
    * const { kid, ctr, plaintext } = await ctx.decrypt(codecHeaderBytes, sframe);
    * ```
    */
-  async decrypt(metadata: Uint8Array, sframe: Uint8Array): Promise<OpenResult> {
-    const hdr = decodeHeader(sframe);
-    const e = this.#recv.get(hdr.kid);
-    if (e === undefined) throw unknownKey();
-    if (!e.window.check(hdr.ctr)) throw replayed();
-    const key = e.key ?? (await e.ready);
-    if (key.retired) throw unknownKey();
-    const plaintext = await openFrame(key, hdr, metadata, sframe);
-    if (!this.#recv.has(hdr.kid)) {
-      plaintext.fill(0);
-      throw unknownKey();
+  decrypt(metadata: Uint8Array, sframe: Uint8Array): Promise<OpenResult> {
+    try {
+      const hdr = decodeHeader(sframe);
+      const e = this.#recv.get(hdr.kid);
+      if (e === undefined) throw unknownKey();
+      if (!e.window.check(hdr.ctr)) throw replayed();
+      const finish = (plaintext: Uint8Array): OpenResult => {
+        // Record the CTR only now that the frame is authentic, in one synchronous check-and-set.
+        if (!this.#recv.has(hdr.kid)) {
+          plaintext.fill(0);
+          throw unknownKey();
+        }
+        if (!e.window.accept(hdr.ctr)) {
+          plaintext.fill(0);
+          throw replayed();
+        }
+        return { kid: hdr.kid, ctr: hdr.ctr, plaintext };
+      };
+      if (e.key !== undefined) return openFrame(e.key, hdr, metadata, sframe).then(finish);
+      return e.ready.then((key) => {
+        if (key.retired) throw unknownKey();
+        return openFrame(key, hdr, metadata, sframe).then(finish);
+      });
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (!e.window.accept(hdr.ctr)) {
-      plaintext.fill(0);
-      throw replayed();
-    }
-    return { kid: hdr.kid, ctr: hdr.ctr, plaintext };
   }
 
   async #prepare(baseKey: Uint8Array, kid: bigint): Promise<FrameKey> {

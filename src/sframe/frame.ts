@@ -12,7 +12,7 @@
  * @module
  */
 import { aeadOpen, aeadSeal, importAeadKey, type AeadKey } from './aead.js';
-import { headerSize, writeHeader, type SFrameHeader } from './header.js';
+import { headerSizeUnchecked, writeHeader, type SFrameHeader } from './header.js';
 import { deriveWith } from './keyschedule.js';
 import type { SuiteParams } from './suites.js';
 
@@ -70,7 +70,7 @@ export function frameNonce(salt: Uint8Array, ctr: bigint): Uint8Array {
  * range-checked by the caller. @internal
  */
 export function sealFrame(k: FrameKey, ctr: bigint, metadata: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
-  const hl = headerSize(k.kid, ctr);
+  const hl = headerSizeUnchecked(k.kid, ctr);
   // The header is written once, as the AAD's prefix, and copied from there into the output.
   const aad = new Uint8Array(hl + metadata.length);
   writeHeader(aad, k.kid, ctr);

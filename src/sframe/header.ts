@@ -79,6 +79,11 @@ export function headerSize(kid: bigint, ctr: bigint): number {
   return 1 + extLength(kid) + extLength(ctr);
 }
 
+/** {@link headerSize} for values already known to be in range (the per-frame path). @internal */
+export function headerSizeUnchecked(kid: bigint, ctr: bigint): number {
+  return 1 + extLength(kid) + extLength(ctr);
+}
+
 /**
  * Encodes the header into `out` at offset 0 (`out` must hold {@link headerSize} bytes) and returns
  * its length. KID and CTR must already be range-checked. @internal
