@@ -11,6 +11,8 @@ export default defineConfig({
     sframe: 'src/sframe/index.ts',
     worker: 'src/worker.ts',
     testing: 'src/testing/index.ts',
+    relay: 'src/relay/index.ts',
+    'relay-cli': 'src/relay/cli.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -7,6 +7,17 @@
  */
 export { SealError } from './errors.js';
 export type { Signaling } from './signaling/types.js';
+export { WebSocketSignaling } from './signaling/websocket.js';
+export type {
+  WebSocketSignalingOptions,
+  WebSocketSignalingEvents,
+  WebSocketConstructor,
+  WebSocketLike,
+  SignalingState,
+} from './signaling/websocket.js';
+export type { ReconnectOptions } from './signaling/resume.js';
+export { SignalingError } from './signaling/errors.js';
+export type { SignalingErrorCode } from './signaling/errors.js';
 export { verifyAuditLog } from './room/audit/index.js';
 export type {
   AuditDetails,

@@ -13,6 +13,8 @@ export interface RelayMetrics {
   rooms: number;
   /** Sessions on this process, connected or in grace (gauge, filled in at read time). */
   sessions: number;
+  /** Bytes held in session outboxes awaiting the clients' acks (gauge, filled in at read time). */
+  outboxBytes: number;
   connectionsTotal: number;
   joins: number;
   resumes: number;
@@ -30,7 +32,7 @@ export interface RelayMetrics {
 /** A zeroed metrics record. */
 export function newMetrics(): RelayMetrics {
   return {
-    connections: 0, rooms: 0, sessions: 0, connectionsTotal: 0, joins: 0, resumes: 0, sessionsEnded: 0,
+    connections: 0, rooms: 0, sessions: 0, outboxBytes: 0, connectionsTotal: 0, joins: 0, resumes: 0, sessionsEnded: 0,
     framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, messagesRouted: 0, errors: {},
   };
 }
@@ -38,7 +40,7 @@ export function newMetrics(): RelayMetrics {
 /** Render in the Prometheus text exposition format. */
 export function toPrometheus(m: RelayMetrics): string {
   const lines: string[] = [];
-  const gauge = new Set(['connections', 'rooms', 'sessions']);
+  const gauge = new Set(['connections', 'rooms', 'sessions', 'outboxBytes']);
   for (const [k, v] of Object.entries(m)) {
     if (typeof v !== 'number') continue;
     const name = `sealrtc_relay_${k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())}`;

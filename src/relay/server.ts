@@ -119,8 +119,12 @@ export async function createRelayServer(opts: RelayServerOptions = {}): Promise<
 
   function snapshot(): RelayMetrics {
     let sessions = 0;
-    for (const r of hub.rooms.values()) sessions += r.sessions.size;
-    return { ...metrics, errors: { ...metrics.errors }, rooms: hub.rooms.size, sessions };
+    let outboxBytes = 0;
+    for (const r of hub.rooms.values()) {
+      sessions += r.sessions.size;
+      for (const s of r.sessions.values()) outboxBytes += s.outboxBytes;
+    }
+    return { ...metrics, errors: { ...metrics.errors }, rooms: hub.rooms.size, sessions, outboxBytes };
   }
 
   function serveHttp(req: IncomingMessage, res: ServerResponse): void {

@@ -21,6 +21,12 @@ import { decodeRelayFrame, encodeClientFrame, INSTANCE_BYTES, RESUME_KEY_BYTES, 
 import { relayCode, SignalingError, type SignalingErrorCode } from './errors.js';
 import { Backoff, type ReconnectOptions, SeenTracker, toBytes } from './resume.js';
 
+/**
+ * An event handler slot. Written as a method so that handler parameters compare
+ * bivariantly: the browser's and `ws`'s richer event types both fit.
+ */
+type Handler<E> = { handle(ev: E): void }['handle'];
+
 /** The part of the WebSocket API this client uses (the browser's, or `ws`'s in Node). */
 export interface WebSocketLike {
   binaryType: string;
@@ -28,8 +34,8 @@ export interface WebSocketLike {
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: never) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number }) => void) | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number }> | null;
   onerror: ((ev: never) => void) | null;
 }
 
