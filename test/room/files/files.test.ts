@@ -13,6 +13,8 @@ import {
   encryptFile,
 } from '../../../src/room/files/index.js';
 import type { EncryptFileOptions } from '../../../src/room/files/index.js';
+import { KIND_CHUNK, KIND_HEADER, encodeChunk, encodeHeader, encodeMeta, messagePrefix } from '../../../src/room/files/format.js';
+import { loadSodium } from '../../../src/room/passcode/sodium.js';
 
 function data(n: number, seed = 1): Uint8Array {
   const out = new Uint8Array(n);
@@ -184,6 +186,37 @@ describe('encrypted files', () => {
     expect(decodeFileOffer(encodeFileOffer(fileId, key))).toEqual({ fileId, key });
     expect(() => decodeFileOffer(new Uint8Array(49))).toThrow(expect.objectContaining({ code: 'malformed-message' }));
     expect(() => encodeFileOffer(fileId, new Uint8Array(16))).toThrow(expect.objectContaining({ code: 'invalid-options' }));
+  });
+
+  /** A sender holding the key but not following the protocol (wrong size, wrong tags). */
+  async function craft(parts: { data: Uint8Array; tag: 'message' | 'final' | 'push' }[], declaredSize: number) {
+    const s = await loadSodium();
+    const { fileId, key } = createFileSecrets();
+    const { state, header } = s.crypto_secretstream_xchacha20poly1305_init_push(key);
+    const tags = {
+      message: s.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE,
+      final: s.crypto_secretstream_xchacha20poly1305_TAG_FINAL,
+      push: s.crypto_secretstream_xchacha20poly1305_TAG_PUSH,
+    };
+    const meta = encodeMeta({ name: 'f', mimeType: 'text/plain', size: declaredSize, chunkSize: 10 });
+    const messages = [encodeHeader(fileId, header, s.crypto_secretstream_xchacha20poly1305_push(state, meta, messagePrefix(KIND_HEADER, fileId, 0), tags.message))];
+    parts.forEach((p, i) => {
+      const ct = s.crypto_secretstream_xchacha20poly1305_push(state, p.data, messagePrefix(KIND_CHUNK, fileId, i + 1), tags[p.tag]);
+      messages.push(encodeChunk(fileId, i + 1, ct));
+    });
+    return { fileId, key, messages };
+  }
+
+  it('a keyed sender cannot deliver a size other than the sealed one, or use other stream tags', async () => {
+    const ten = data(10);
+    const short = await craft([{ data: ten, tag: 'final' }], 20);
+    expect(await failsWith(short.fileId, short.key, short.messages)).toBe('integrity-failed');
+    const long = await craft([{ data: ten, tag: 'message' }, { data: ten, tag: 'final' }], 10);
+    expect(await failsWith(long.fileId, long.key, long.messages)).toBe('integrity-failed');
+    const pushed = await craft([{ data: ten, tag: 'push' }, { data: ten, tag: 'final' }], 20);
+    expect(await failsWith(pushed.fileId, pushed.key, pushed.messages)).toBe('integrity-failed');
+    const good = await craft([{ data: ten, tag: 'message' }, { data: ten, tag: 'final' }], 20);
+    expect((await receive(good.fileId, good.key, good.messages)).bytes()).toHaveLength(20);
   });
 
   it('dispose wipes the result', async () => {
