@@ -3,9 +3,10 @@
  *
  * It holds one prepared key per KID (derived and imported once, RFC 9605 §4.4.2), owns every
  * encrypt KID's counter (RFC 9605 §4.4.3: a CTR is never used twice with one key) and a replay
- * window per decrypt KID (RFC 9605 §9.3 leaves replay protection to the receiver).
+ * window per decrypt KID (RFC 9605's security considerations leave replay protection to the
+ * receiver; the counter makes it cheap).
  *
- * Concurrency: `encrypt` reserves its CTR synchronously, before its first `await`, so concurrent
+ * Concurrency: `encrypt` reserves its CTR synchronously, before it returns its promise, so concurrent
  * calls always get distinct counters; `decrypt` records a CTR only after the frame authenticated,
  * in one synchronous check-and-set, so a forged frame cannot move the window and two concurrent
  * copies of one frame cannot both be accepted.
