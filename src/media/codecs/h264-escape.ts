@@ -15,69 +15,64 @@
  * prevention byte must be followed by `0x00`–`0x03`, and `00 00 00|01|02` is refused), so each
  * SFrame has exactly one wire form.
  *
- * Speed: the scan jumps from zero byte to zero byte with `indexOf(0)` (native memchr), and copies
- * the runs between insertions with `set`, so escaping random bytes costs about one copy.
+ * Speed: one scan that reads every second byte until it meets a zero (FFmpeg's trick: any
+ * `00 00` has a zero at a position of each parity) records where to insert, then the runs
+ * between insertions are copied with `set`. Escaping random bytes costs about one copy plus
+ * half a read per byte; nothing is pushed byte by byte.
  *
  * @module
  */
 import { malformed } from './errors.js';
 
-/** Number of bytes `src` takes once escaped (`zerosBefore`: zero bytes right before it, 0–2). */
-export function escapedLength(src: Uint8Array, zerosBefore = 0): number {
-  const n = src.length;
-  let extra = 0;
-  let zeros = zerosBefore;
-  let i = 0;
-  while (i < n) {
-    const b = src[i]!;
-    if (zeros >= 2 && b <= 3) {
-      extra++;
-      zeros = 0;
-    }
-    if (b === 0) {
-      zeros++;
-      i++;
-      continue;
-    }
-    zeros = 0;
-    const next = src.indexOf(0, i + 1);
-    if (next < 0) break;
-    i = next;
-  }
-  return n + extra;
+/**
+ * Where to resume byte-exact scanning, given that no zero run is pending before `from`: skips
+ * every stretch without two adjacent zero bytes by testing every second byte (any `00 00` has a
+ * zero at a position of each parity), so random bytes are scanned at half the reads.
+ */
+function resumeAt(src: Uint8Array, from: number, n: number): number {
+  let j = from + 1;
+  while (j < n && src[j] !== 0) j += 2;
+  return j >= n ? n : j - 1;
 }
 
 /**
- * Write `src` escaped into `dst` at `offset`; returns the offset after it. `dst` must have room for
- * {@link escapedLength} bytes.
+ * Positions in `src` before which escaping inserts `0x03`, in ascending order (`zerosBefore`:
+ * zero bytes right before `src`, 0–2). Its length is the number of bytes escaping adds.
  */
-export function escapeInto(src: Uint8Array, dst: Uint8Array, offset: number, zerosBefore = 0): number {
+export function escapePlan(src: Uint8Array, zerosBefore = 0): number[] {
   const n = src.length;
-  let out = offset;
-  let from = 0;
+  const plan: number[] = [];
   let zeros = zerosBefore;
   let i = 0;
   while (i < n) {
     const b = src[i]!;
     if (zeros >= 2 && b <= 3) {
-      dst.set(src.subarray(from, i), out);
-      out += i - from;
-      dst[out++] = 3;
-      from = i;
+      plan.push(i);
       zeros = 0;
     }
     if (b === 0) {
       zeros++;
       i++;
-      continue;
+    } else {
+      zeros = 0;
+      i = resumeAt(src, i + 1, n);
     }
-    zeros = 0;
-    const next = src.indexOf(0, i + 1);
-    if (next < 0) break;
-    i = next;
+  }
+  return plan;
+}
+
+/** Write `src` escaped per `plan` into `dst` at `offset`; returns the offset after it. */
+export function writeEscaped(src: Uint8Array, plan: readonly number[], dst: Uint8Array, offset: number): number {
+  let out = offset;
+  let from = 0;
+  for (const at of plan) {
+    dst.set(src.subarray(from, at), out);
+    out += at - from;
+    dst[out++] = 3;
+    from = at;
   }
   dst.set(src.subarray(from), out);
-  return out + (n - from);
+  return out + (src.length - from);
 }
 
 /**
@@ -89,8 +84,9 @@ export function escapeInto(src: Uint8Array, dst: Uint8Array, offset: number, zer
  * ```
  */
 export function escapeEmulation(src: Uint8Array, zerosBefore = 0): Uint8Array {
-  const dst = new Uint8Array(escapedLength(src, zerosBefore));
-  escapeInto(src, dst, 0, zerosBefore);
+  const plan = escapePlan(src, zerosBefore);
+  const dst = new Uint8Array(src.length + plan.length);
+  writeEscaped(src, plan, dst, 0);
   return dst;
 }
 
@@ -131,12 +127,10 @@ export function unescapeEmulation(src: Uint8Array, zerosBefore = 0): Uint8Array 
     if (b === 0) {
       zeros++;
       i++;
-      continue;
+    } else {
+      zeros = 0;
+      i = resumeAt(src, i + 1, n);
     }
-    zeros = 0;
-    const next = src.indexOf(0, i + 1);
-    if (next < 0) break;
-    i = next;
   }
   if (dst === undefined) return src;
   dst.set(src.subarray(from), out);

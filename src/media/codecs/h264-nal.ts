@@ -35,22 +35,21 @@ export interface NalSpan {
   readonly end: number;
 }
 
-/** Index of the first `00` of the next `00 00 01` at or after `from`, or `data.length`. */
+/**
+ * Index of the first `00` of the next `00 00 01` at or after `from`, or `data.length`. Reads every
+ * second byte until it meets a zero (every `00 00` has a zero at a position of each parity), then
+ * checks the two places a start code could begin.
+ */
 function nextStartCode(data: Uint8Array, from: number): number {
   const n = data.length;
-  let i = data.indexOf(0, from);
-  while (i >= 0 && i + 2 < n) {
-    if (data[i + 1] === 0) {
-      const c = data[i + 2];
-      if (c === 1) return i;
-      if (c === 0) {
-        i += 1;
-        continue;
-      }
-      i = data.indexOf(0, i + 3);
-    } else {
-      i = data.indexOf(0, i + 2);
-    }
+  let i = from;
+  while (i + 2 < n) {
+    let j = i + 1;
+    while (j < n && data[j] !== 0) j += 2;
+    if (j >= n) return n;
+    if (data[j - 1] === 0 && data[j + 1] === 1) return j - 1;
+    if (data[j + 1] === 0 && data[j + 2] === 1) return j;
+    i = j + 1;
   }
   return n;
 }

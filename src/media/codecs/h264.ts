@@ -24,7 +24,7 @@
  * @module
  */
 import { malformed } from './errors.js';
-import { escapedLength, escapeInto, unescapeEmulation } from './h264-escape.js';
+import { escapePlan, unescapeEmulation, writeEscaped } from './h264-escape.js';
 import { clearLength, isIdr, splitAnnexB } from './h264-nal.js';
 import { openUnits, sealUnits, type Unit } from './layout.js';
 import type { FrameCipher } from './types.js';
@@ -56,14 +56,14 @@ export async function protectH264(frame: Uint8Array, cipher: FrameCipher): Promi
 
   let size = 0;
   let k = 0;
-  const escapedSizes = new Array<number>(pieces.length);
+  const plans: number[][] = [];
   for (const u of units) {
     size += START_CODE.length + u.clear.length;
     if (u.body === undefined) continue;
-    const piece = pieces[k]!;
-    const esc = escapedLength(piece, trailingZeros(u.clear));
-    escapedSizes[k++] = esc;
-    size += esc + (needsTrailer(piece) ? 1 : 0);
+    const piece = pieces[k++]!;
+    const plan = escapePlan(piece, trailingZeros(u.clear));
+    plans.push(plan);
+    size += piece.length + plan.length + (needsTrailer(piece) ? 1 : 0);
   }
 
   const out = new Uint8Array(size);
@@ -75,7 +75,7 @@ export async function protectH264(frame: Uint8Array, cipher: FrameCipher): Promi
     off += START_CODE.length + u.clear.length;
     if (u.body === undefined) continue;
     const piece = pieces[k]!;
-    off = escapeInto(piece, out, off, trailingZeros(u.clear));
+    off = writeEscaped(piece, plans[k]!, out, off);
     if (needsTrailer(piece)) out[off++] = TRAILER;
     k++;
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SealError } from '../../../src/errors.js';
 import { clearLength, splitAnnexB } from '../../../src/media/codecs/h264-nal.js';
 import { isKeyFrame, protectFrame, unprotectFrame } from '../../../src/media/codecs/index.js';
-import { annexB, concat, h264Frame, makeTestCipher, sliceNal } from './helpers.js';
+import { annexB, concat, h264Frame, makeTestCipher, sliceNal, zeroHeavyBytes } from './helpers.js';
 
 const SPS = Uint8Array.of(0x67, 0x42, 0xc0, 0x1f, 0xda, 0x01, 0x40, 0x16, 0xe8);
 const PPS = Uint8Array.of(0x68, 0xce, 0x3c, 0x80);
@@ -77,6 +77,51 @@ describe('H.264 NAL unit classification', () => {
     expect(code(concat([9], KEY_FRAME))).toBe('malformed-frame');
     expect(code(Uint8Array.of(0, 0, 1))).toBe('malformed-frame');
     expect(code(concat(KEY_FRAME, [0, 0, 1, 0, 0, 1, 0x41, 0x9a]))).toBe('malformed-frame');
+  });
+});
+
+/** Byte-at-a-time Annex B splitter (reference for the skipping one). */
+function referenceSplit(data: Uint8Array): [number, number][] | 'malformed' {
+  let i = 0;
+  while (i < data.length && data[i] === 0) i++;
+  if (i < 2 || data[i] !== 1) return 'malformed';
+  const starts: number[] = [i + 1];
+  const codes: number[] = [];
+  for (let p = i + 1; p + 2 < data.length; p++) {
+    if (data[p] === 0 && data[p + 1] === 0 && data[p + 2] === 1) {
+      codes.push(p);
+      starts.push(p + 3);
+      p += 2;
+    }
+  }
+  codes.push(data.length);
+  const spans: [number, number][] = [];
+  for (let k = 0; k < starts.length; k++) {
+    let end = codes[k]!;
+    while (end > starts[k]! && data[end - 1] === 0) end--;
+    if (end === starts[k]) return 'malformed';
+    spans.push([starts[k]!, end]);
+  }
+  return spans;
+}
+
+describe('H.264 Annex B splitting', () => {
+  it('agrees with a byte-at-a-time splitter on zero-heavy input (property)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom([0, 0, 1], [0, 0, 0, 1], [0, 1], [5]), zeroHeavyBytes(300), (sc, body) => {
+        const data = concat(sc, body);
+        const expected = referenceSplit(data);
+        let actual: [number, number][] | 'malformed';
+        try {
+          actual = splitAnnexB(data).map((s) => [s.start, s.end]);
+        } catch (e) {
+          expect((e as SealError).code).toBe('malformed-frame');
+          actual = 'malformed';
+        }
+        expect(actual).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
