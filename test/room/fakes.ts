@@ -5,6 +5,7 @@
  */
 import { TypedEmitter } from '../../src/events.js';
 import type { MeshPeer, MeshPeerEvents, PeerFactory, PeerFactoryOptions, PeerSignal } from '../../src/room/peer.js';
+import type { RoomKeySink } from '../../src/room/join.js';
 import type { MediaCounters, RoomKeySession, RoomMediaController, SessionEvents, SessionPeer } from '../../src/room/types.js';
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
@@ -113,6 +114,26 @@ export class FakeController implements RoomMediaController {
   }
   close(): void {
     this.closed++;
+  }
+}
+
+/** A controller that also keeps the keys it is handed (as KIDs → owner) like the worker would. */
+export class KeySpyController extends FakeController implements RoomKeySink {
+  sendKid: bigint | undefined;
+  readonly receive = new Map<bigint, string>();
+  readonly removed: bigint[] = [];
+  setSendKey(kid: bigint): void {
+    this.sendKid = kid;
+  }
+  addReceiveKey(participantId: string, kid: bigint): void {
+    this.receive.set(kid, participantId);
+  }
+  removeKey(kid: bigint): void {
+    this.receive.delete(kid);
+    this.removed.push(kid);
+  }
+  kidsOf(participantId: string): bigint[] {
+    return [...this.receive].filter(([, p]) => p === participantId).map(([k]) => k);
   }
 }
 

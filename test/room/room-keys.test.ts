@@ -5,30 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { createIdentity, GroupKeySession } from '../../src/keys/index.js';
 import { E2EEError } from '../../src/media/transform/index.js';
-import { joinRoomWith, type RoomKeySink } from '../../src/room/join.js';
+import { joinRoomWith } from '../../src/room/join.js';
 import type { Room } from '../../src/room/room.js';
 import { MemorySignalingHub } from '../../src/testing/index.js';
-import { FakeController, FakeRtcLog, fakeFactory, fakeStream, fakeTrack, until } from './fakes.js';
-
-/** A controller that also keeps the keys it is handed (as KIDs → owner) like the worker would. */
-export class KeySpyController extends FakeController implements RoomKeySink {
-  sendKid: bigint | undefined;
-  readonly receive = new Map<bigint, string>();
-  readonly removed: bigint[] = [];
-  setSendKey(kid: bigint): void {
-    this.sendKid = kid;
-  }
-  addReceiveKey(participantId: string, kid: bigint): void {
-    this.receive.set(kid, participantId);
-  }
-  removeKey(kid: bigint): void {
-    this.receive.delete(kid);
-    this.removed.push(kid);
-  }
-  kidsOf(participantId: string): bigint[] {
-    return [...this.receive].filter(([, p]) => p === participantId).map(([k]) => k);
-  }
-}
+import { FakeRtcLog, KeySpyController, fakeFactory, fakeStream, fakeTrack, until } from './fakes.js';
 
 interface Party {
   id: string;
