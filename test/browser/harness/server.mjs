@@ -8,11 +8,20 @@
  * app-created-Worker (strict CSP) path.
  */
 import { build } from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { inlineWorkerPlugin } from '../../../src/media/transform/inline-worker-plugin.mjs';
 
-const root = resolve(import.meta.dirname, '../../..');
+/** The sealrtc checkout, found upward from here (this file may be bundled into .tmp/bench/). */
+function findRoot(from) {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'sealrtc') return dir;
+  }
+  throw new Error(`sealrtc checkout not found above ${from}`);
+}
+const root = findRoot(import.meta.dirname);
 
 /**
  * Bundles one browser module (TS or JS) to a single ESM string.
