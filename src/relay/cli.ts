@@ -2,7 +2,7 @@
 /**
  * `sealrtc-relay`: run the reference relay from the command line.
  *
- *   sealrtc-relay [--port 8787] [--host 127.0.0.1] [--redis redis://127.0.0.1:6379]
+ *   sealrtc-relay [--port 8787] [--host 127.0.0.1] [--redis redis://127.0.0.1:6379] [--redis-node-ttl-ms 3000]
  *                 [--log-level info] [--<limit-in-kebab-case> N …]
  *
  * Join tokens are configured through the environment, never the command line (which other
@@ -22,7 +22,8 @@ const limitFlags = Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((k) => [ke
 
 function usage(): string {
   return [
-    'usage: sealrtc-relay [--port 8787] [--host 127.0.0.1] [--redis redis://host:port] [--log-level debug|info|warn|error|silent]',
+    'usage: sealrtc-relay [--port 8787] [--host 127.0.0.1] [--redis redis://host:port] [--redis-node-ttl-ms 3000]',
+    '                     [--log-level debug|info|warn|error|silent]',
     '  limits (defaults):',
     ...Object.entries(DEFAULT_LIMITS).map(([k, v]) => `    --${kebab(k)} ${String(v)}`),
     '  env: SEALRTC_TOKEN_SECRET=<base64 ≥32 bytes> | SEALRTC_TOKEN_PUBLIC_KEY=<hex ed25519> (require join tokens)',
@@ -32,7 +33,7 @@ function usage(): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' },
+      port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, 'redis-node-ttl-ms': { type: 'string' },
       'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...limitFlags,
     },
     strict: true,
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be 0..65535');
   const relay = await createRelayServer({
     port, host: values.host, redisUrl: values.redis, limits, tokenKey,
+    redisNodeTtlMs: values['redis-node-ttl-ms'] === undefined ? undefined : Number(values['redis-node-ttl-ms']),
     logLevel: (values['log-level'] ?? 'info') as LogLevel | 'silent',
   });
   process.stdout.write(`sealrtc-relay listening on ${relay.url}\n`);
