@@ -20,9 +20,5 @@ export { MemoryKnownIdentityStore, type KnownIdentityStore, type IdentityChange 
 export { safetyNumber, formatSafetyNumber, shortAuthString, callCode, SAS_EMOJI, type VerificationKeys } from './verification.js';
 export { makeKid, parseKid, EPOCH_MODULUS, SLOT_COUNT } from './kid.js';
 export { sframeContextSink, type MediaKeySink, type KeyedFrameContext, type SFrameContextSink } from './sink.js';
-export {
-  GroupKeySession,
-  type GroupKeySessionOptions,
-  type GroupKeySessionEvents,
-  type PeerInfo,
-} from './session.js';
+export { GroupKeySession } from './session.js';
+export type { GroupKeySessionOptions, GroupKeySessionEvents, PeerInfo } from './session-types.js';

@@ -15,7 +15,8 @@
  * @module
  */
 import { randomBytes } from './crypto.js';
-import { zero } from './bytes.js';
+import { compareIds, zero } from './bytes.js';
+import { KeyError } from './errors.js';
 import { makeKid, parseKid, ratchetKey, SLOT_COUNT } from './kid.js';
 import type { MediaKeySink } from './sink.js';
 
@@ -137,6 +138,28 @@ export class ReceiveKeys {
   /** Every slot in use by other senders. */
   slots(): Set<number> {
     return new Set([...this.#owner.keys()].map((k) => parseKid(k).slot));
+  }
+
+  /**
+   * Check a peer's new KID against the slots in use. The lower peer id keeps a contested slot:
+   * returns `'repick-own'` when this participant must move, evicts a higher-id holder, and
+   * throws when the peer itself must move.
+   *
+   * @throws KeyError `'kid-conflict'`.
+   */
+  resolveSlot(peerId: string, kid: number, ownSlot: number, localId: string): 'ok' | 'repick-own' {
+    const { slot } = parseKid(kid);
+    let verdict: 'ok' | 'repick-own' = 'ok';
+    if (slot === ownSlot) {
+      if (compareIds(localId, peerId) < 0) throw new KeyError('kid-conflict', 'peer key uses this sender slot');
+      verdict = 'repick-own';
+    }
+    const holder = this.slotOwner(slot);
+    if (holder !== undefined && holder !== peerId) {
+      if (compareIds(holder, peerId) < 0) throw new KeyError('kid-conflict', 'peer key uses another sender slot');
+      this.removePeer(holder);
+    }
+    return verdict;
   }
 
   has(peerId: string, kid: number): boolean {

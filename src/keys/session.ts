@@ -16,7 +16,7 @@ import { decodeWire, encodeWire } from '../protocol/codec.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { LIMITS, type ChannelMessage, type SealedMessage } from '../protocol/messages.js';
 import type { Signaling } from '../signaling/types.js';
-import { compareIds, equalBytes, zero } from './bytes.js';
+import { zero } from './bytes.js';
 import type { PairwiseChannel } from './channel.js';
 import { KeyError } from './errors.js';
 import { createEphemeral, type EphemeralKey, type PartyKeys } from './handshake.js';
@@ -24,57 +24,9 @@ import type { Identity } from './identity.js';
 import { parseKid } from './kid.js';
 import { Pairing, type AuthenticatedPeer } from './pairing.js';
 import { ReceiveKeys, SenderKeys } from './schedule.js';
-import type { MediaKeySink } from './sink.js';
-import type { IdentityChange, KnownIdentityStore } from './trust.js';
-import { callCode, safetyNumber, shortAuthString } from './verification.js';
-
-/** An authenticated peer. */
-export interface PeerInfo {
-  /** Its id in the room (bound into the handshake transcript). */
-  id: string;
-  displayName?: string;
-  /** Ed25519 identity public key. */
-  identityKey: Uint8Array;
-  /** 60-digit safety number of this pair (same on both sides). */
-  safetyNumber: string;
-  /** 6-digit short authentication string of this pair. */
-  sas: string;
-  /** The same SAS as five emoji, space-separated. */
-  sasEmoji: string;
-  /** True when an `attestationKey` was configured and the peer's card verified under it. */
-  attested: boolean;
-}
-
-/** Events of {@link GroupKeySession} (name → listener arguments). */
-export interface GroupKeySessionEvents {
-  [event: string]: unknown[];
-  'peer-joined': [peer: PeerInfo];
-  'peer-left': [peer: PeerInfo];
-  'peer-message': [peerId: string, data: Uint8Array];
-  'keys-delivered': [];
-  epoch: [epoch: number];
-  'call-code': [code: string];
-  'identity-changed': [change: IdentityChange];
-  error: [error: SealError];
-}
-
-/** Options of {@link GroupKeySession}. */
-export interface GroupKeySessionOptions {
-  roomId: string;
-  identity: Identity;
-  signaling: Signaling;
-  keySink: MediaKeySink;
-  /** Periodic fresh key (default 600 000 ms = 10 min; 0 disables). */
-  rekeyIntervalMs?: number;
-  /** Longest wait for acks before switching to a new send key (default 1000 ms). */
-  switchTimeoutMs?: number;
-  /** How long a superseded receive key stays after the sender's switch deadline (default 1000 ms). */
-  overlapMs?: number;
-  /** Trust on first use: warn when a known display identity shows up with another key. */
-  trustStore?: KnownIdentityStore;
-  /** App server Ed25519 public key; when set, only peers with a card attested by it are admitted. */
-  attestationKey?: Uint8Array;
-}
+import { checkKnownIdentity, type KnownIdentityStore } from './trust.js';
+import type { GroupKeySessionEvents, GroupKeySessionOptions, PeerInfo } from './session-types.js';
+import { callCode, peerInfo } from './verification.js';
 
 interface Peer {
   keys: PartyKeys;
@@ -100,7 +52,6 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
   readonly #room: string;
   readonly #identity: Identity;
   readonly #signaling: Signaling;
-  readonly #sink: MediaKeySink;
   readonly #opts: { rekey: number; switch: number; overlap: number };
   readonly #trust: KnownIdentityStore | undefined;
   readonly #attestationKey: Uint8Array | undefined;
@@ -126,7 +77,6 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     this.#room = opts.roomId;
     this.#identity = opts.identity;
     this.#signaling = opts.signaling;
-    this.#sink = opts.keySink;
     this.#opts = {
       rekey: opts.rekeyIntervalMs ?? 600_000,
       switch: Math.min(opts.switchTimeoutMs ?? 1000, 1000),
@@ -134,8 +84,8 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     };
     this.#trust = opts.trustStore;
     this.#attestationKey = opts.attestationKey && new Uint8Array(opts.attestationKey);
-    this.#own = new SenderKeys(this.#sink);
-    this.#receive = new ReceiveKeys(this.#sink);
+    this.#own = new SenderKeys(opts.keySink);
+    this.#receive = new ReceiveKeys(opts.keySink);
   }
 
   /** Authenticated peers only, by id. */
@@ -171,7 +121,7 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     const onLeft = this.#signaling.onPeerLeft?.((id) => this.#enqueue(() => this.#transportLeft(id)));
     if (onLeft) this.#unsubscribe.push(onLeft);
     await this.#enqueue(async () => {
-      await this.#newKey('fresh');
+      await this.#freshKey();
       await this.#updateCallCode();
       this.#signaling.send('*', this.#pairing!.hello());
     });
@@ -260,7 +210,7 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
   #scheduleRekey(): void {
     this.#timer(this.#opts.rekey, async () => {
       this.#scheduleRekey();
-      await this.#newKey('fresh');
+      await this.#freshKey();
     });
   }
 
@@ -329,17 +279,9 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
   async #installKey(peer: Peer, kid: number, key: Uint8Array): Promise<void> {
     const id = peer.keys.id;
     if (this.#receive.has(id, kid)) return this.#sendSealed(peer, { t: 'ack', kid });
-    const { slot } = parseKid(kid);
-    // Slot conflicts: the lower peer id keeps the slot, the higher one picks another.
-    if (slot === this.#own.slot) {
-      if (compareIds(this.localId, id) < 0) throw new KeyError('kid-conflict', 'peer key uses this sender slot');
-      this.#own.repick(new Set([...this.#receive.slots(), slot]));
-      await this.#newKey('fresh');
-    }
-    const holder = this.#receive.slotOwner(slot);
-    if (holder !== undefined && holder !== id) {
-      if (compareIds(holder, id) < 0) throw new KeyError('kid-conflict', 'peer key uses another sender slot');
-      this.#receive.removePeer(holder);
+    if (this.#receive.resolveSlot(id, kid, this.#own.slot, this.localId) === 'repick-own') {
+      this.#own.repick(new Set([...this.#receive.slots(), parseKid(kid).slot]));
+      await this.#freshKey();
     }
     const superseded = this.#receive.add(id, kid, key);
     if (superseded.length > 0) {
@@ -362,22 +304,13 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
   async #admit(a: AuthenticatedPeer): Promise<void> {
     const old = this.#peers.get(a.id);
     if (old) await this.#removePeer(old); // the same id came back with new keys: a new session
-    const self = this.#pairing!.self;
-    const sas = await shortAuthString(this.#room, self, a);
-    const info: PeerInfo = {
-      id: a.id,
-      ...(a.name ? { displayName: a.name } : {}),
-      identityKey: new Uint8Array(a.idk),
-      safetyNumber: await safetyNumber(self, a),
-      sas: sas.digits,
-      sasEmoji: sas.emoji.join(' '),
-      attested: this.#attestationKey !== undefined,
-    };
+    const info = await peerInfo(this.#room, this.#pairing!.self, a, this.#attestationKey !== undefined);
     const peer: Peer = { keys: { id: a.id, idk: a.idk, eph: a.eph }, info, channel: a.channel };
     this.#peers.set(a.id, peer);
     this.#infos.set(a.id, info);
     this.#delivered = false;
-    await this.#checkTrust(info);
+    const change = this.#trust && (await checkKnownIdentity(this.#trust, info));
+    if (change) this.emit('identity-changed', change);
     this.emit('peer-joined', info);
     await this.#updateCallCode();
     const before = this.#own.newest;
@@ -387,17 +320,6 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     for (const m of a.early) {
       if (this.#peers.get(a.id) !== peer) break;
       await this.#openSealed(peer, m).catch((e: unknown) => this.#fail(e));
-    }
-  }
-
-  async #checkTrust(info: PeerInfo): Promise<void> {
-    if (!this.#trust || !info.displayName) return;
-    const known = await this.#trust.get(info.displayName);
-    if (!known) return this.#trust.remember(info.displayName, info.identityKey);
-    if (!equalBytes(known, info.identityKey)) {
-      this.emit('identity-changed', {
-        peerId: info.id, displayIdentity: info.displayName, previousKey: new Uint8Array(known), newKey: new Uint8Array(info.identityKey),
-      });
     }
   }
 
@@ -411,7 +333,7 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     this.#currentAcked.delete(id);
     this.emit('peer-left', peer.info);
     await this.#updateCallCode();
-    await this.#newKey('fresh'); // the leaver knew every key so far: only a fresh one shuts it out
+    await this.#freshKey(); // the leaver knew every key so far: only a fresh one shuts it out
   }
 
   async #updateCallCode(): Promise<void> {
@@ -424,8 +346,9 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
 
   // ── own key schedule ─────────────────────────────────────────────────────────────────────
 
-  async #newKey(kind: 'fresh'): Promise<void> {
-    if (kind === 'fresh') this.#own.fresh();
+  /** A fresh random key (leave, periodic rekey, new slot), delivered to every member. */
+  async #freshKey(): Promise<void> {
+    this.#own.fresh();
     await this.#newKeyDelivery();
   }
 

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { equalBytes } from './bytes.js';
 
 /**
  * Where the app remembers which identity key belongs to which display identity (a name or the
@@ -56,4 +57,28 @@ export interface IdentityChange {
   displayIdentity: string;
   previousKey: Uint8Array;
   newKey: Uint8Array;
+}
+
+/**
+ * Check a newly authenticated peer against the store: remember a first-seen display identity,
+ * or report a known one that shows up with another key (the store is not changed then: the app
+ * decides, e.g. after re-verifying the safety number).
+ */
+export async function checkKnownIdentity(
+  store: KnownIdentityStore,
+  peer: { id: string; displayName?: string; identityKey: Uint8Array },
+): Promise<IdentityChange | undefined> {
+  if (!peer.displayName) return undefined;
+  const known = await store.get(peer.displayName);
+  if (!known) {
+    await store.remember(peer.displayName, peer.identityKey);
+    return undefined;
+  }
+  if (equalBytes(known, peer.identityKey)) return undefined;
+  return {
+    peerId: peer.id,
+    displayIdentity: peer.displayName,
+    previousKey: new Uint8Array(known),
+    newKey: new Uint8Array(peer.identityKey),
+  };
 }

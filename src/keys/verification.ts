@@ -22,6 +22,7 @@
 import { compareIds, concat, lp, utf8Bytes } from './bytes.js';
 import { sha256, sha512 } from './crypto.js';
 import type { PartyKeys } from './handshake.js';
+import type { PeerInfo } from './session-types.js';
 
 /** The public keys of one party that verification strings cover. */
 export type VerificationKeys = Pick<PartyKeys, 'idk' | 'eph'>;
@@ -118,4 +119,23 @@ export async function callCode(room: string, members: PartyKeys[]): Promise<stri
   );
   const d = String(uintBE(h, 0, 5) % 1_000_000_000_000).padStart(12, '0');
   return `${d.slice(0, 4)}-${d.slice(4, 8)}-${d.slice(8)}`;
+}
+
+/** The {@link PeerInfo} of an authenticated peer (verification strings computed here). */
+export async function peerInfo(
+  room: string,
+  self: PartyKeys,
+  peer: PartyKeys & { name: string },
+  attested: boolean,
+): Promise<PeerInfo> {
+  const sas = await shortAuthString(room, self, peer);
+  return {
+    id: peer.id,
+    ...(peer.name ? { displayName: peer.name } : {}),
+    identityKey: new Uint8Array(peer.idk),
+    safetyNumber: await safetyNumber(self, peer),
+    sas: sas.digits,
+    sasEmoji: sas.emoji.join(' '),
+    attested,
+  };
 }
