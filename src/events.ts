@@ -46,7 +46,7 @@ export class TypedEmitter<M extends EventMap> {
       set = new Set();
       this.#listeners.set(event, set);
     }
-    set.add(listener as (...args: never[]) => void);
+    set.add(listener as unknown as (...args: never[]) => void);
     return () => this.off(event, listener);
   }
 
@@ -61,7 +61,7 @@ export class TypedEmitter<M extends EventMap> {
 
   /** Unsubscribe a listener added with {@link TypedEmitter.on}. */
   off<K extends keyof M>(event: K, listener: Listener<M, K>): void {
-    this.#listeners.get(event)?.delete(listener as (...args: never[]) => void);
+    this.#listeners.get(event)?.delete(listener as unknown as (...args: never[]) => void);
   }
 
   /** Number of listeners for `event`. */
