@@ -35,6 +35,8 @@ export type {
   E2EEParticipantStats,
   ReceiveState,
 } from './media/transform/index.js';
+export { FramingError } from './media/codecs/index.js';
+export type { FramingErrorCode, MediaCodec } from './media/codecs/index.js';
 export { joinRoom, Room, RoomError } from './room/index.js';
 export type {
   E2EEState,
