@@ -30,28 +30,26 @@ const cat = (...parts: (Uint8Array | number[])[]): Uint8Array => {
 };
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Median µs per call of a synchronous function. */
-function timeSync(fn: () => unknown, iterations: number, batches = 9): number {
-  for (let i = 0; i < iterations; i++) fn();
-  const results: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = performance.now();
-    for (let i = 0; i < iterations; i++) fn();
-    results.push(((performance.now() - t0) * 1000) / iterations);
+/**
+ * µs per call of each function, measured in interleaved batches (A, B, A, B, …) so load changes on
+ * a shared machine hit all of them alike. Reports the fastest batch of each (least disturbed) and
+ * the median of the per-batch ratios to the first function.
+ */
+async function compare(fns: readonly (() => unknown)[], iterations: number, batches = 15): Promise<{ us: number[]; ratios: number[] }> {
+  const times: number[][] = fns.map(() => []);
+  for (let b = -1; b < batches; b++) {
+    for (let f = 0; f < fns.length; f++) {
+      const fn = fns[f]!;
+      const t0 = performance.now();
+      for (let i = 0; i < iterations; i++) await fn();
+      if (b >= 0) times[f]!.push(((performance.now() - t0) * 1000) / iterations); // batch -1 warms up
+    }
   }
-  return median(results);
-}
-
-/** Median µs per call of an async function, calls awaited one after another. */
-async function timeAsync(fn: () => Promise<unknown>, iterations: number, batches = 7): Promise<number> {
-  for (let i = 0; i < iterations; i++) await fn();
-  const results: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = performance.now();
-    for (let i = 0; i < iterations; i++) await fn();
-    results.push(((performance.now() - t0) * 1000) / iterations);
-  }
-  return median(results);
+  const base = times[0]!;
+  return {
+    us: times.map((t) => Math.min(...t)),
+    ratios: times.map((t) => median(t.map((x, k) => x / base[k]!))),
+  };
 }
 
 /** The byte-at-a-time escaper many JS E2EE codebases use, for comparison only. */
@@ -75,17 +73,13 @@ const fmt = (us: number): string => (us >= 100 ? us.toFixed(0) : us.toFixed(1)).
 const KEY_BYTES = 50 * 1024;
 const body = rand(KEY_BYTES);
 const escaped = escapeEmulation(body);
-const copyUs = timeSync(() => body.slice(), 400);
-const escUs = timeSync(() => escapeEmulation(body), 400);
-const unescUs = timeSync(() => unescapeEmulation(escaped), 400);
-const naiveUs = timeSync(() => naiveEscape(body), 40);
+const esc = await compare([() => body.slice(), () => escapeEmulation(body), () => unescapeEmulation(escaped), () => naiveEscape(body)], 20);
 console.log(`H.264 emulation prevention, ${KEY_BYTES / 1024} KB of ciphertext-like bytes (${escaped.length - body.length} bytes inserted)\n`);
-console.log('| operation | µs | × slice copy |');
+console.log('| operation | µs (fastest batch) | × slice copy (median) |');
 console.log('|---|---:|---:|');
-console.log(`| Uint8Array.slice (baseline) | ${fmt(copyUs)} | 1.00 |`);
-console.log(`| escapeEmulation | ${fmt(escUs)} | ${(escUs / copyUs).toFixed(2)} |`);
-console.log(`| unescapeEmulation | ${fmt(unescUs)} | ${(unescUs / copyUs).toFixed(2)} |`);
-console.log(`| byte-at-a-time number[] escaper | ${fmt(naiveUs)} | ${(naiveUs / copyUs).toFixed(2)} |`);
+['Uint8Array.slice (baseline)', 'escapeEmulation', 'unescapeEmulation', 'byte-at-a-time number[] escaper'].forEach((name, i) =>
+  console.log(`| ${name} | ${fmt(esc.us[i]!)} | ${esc.ratios[i]!.toFixed(2)} |`),
+);
 
 // ---------- 2. per-codec framing over SFrameContext ----------
 const sps = Uint8Array.of(0x67, 0x42, 0xc0, 0x1f, 0xda, 0x01, 0x40, 0x16, 0xe8);
@@ -123,18 +117,16 @@ const cipher: FrameCipher = {
 };
 
 console.log('\nPer-frame protect + unprotect over SFrameContext (AES_256_GCM_SHA512_128), vs encrypt + decrypt of the whole frame\n');
-console.log('| frame | whole-frame SFrame µs | framed µs | ratio | wire overhead B |');
+console.log('| frame | whole-frame SFrame µs | framed µs | framed ÷ whole (median) | wire overhead B |');
 console.log('|---|---:|---:|---:|---:|');
 for (const c of cases) {
-  const iterations = c.frame.length > 10_000 ? 150 : 600;
-  const wholeUs = await timeAsync(async () => {
-    const s = await sender.encrypt(1n, empty, c.frame);
-    await receiver.decrypt(empty, s);
-  }, iterations);
-  const framedUs = await timeAsync(async () => {
-    const w = await protectFrame(c.codec, c.frame, { keyFrame: c.key }, cipher);
-    await unprotectFrame(c.codec, w, cipher);
-  }, iterations);
+  const r = await compare(
+    [
+      async () => receiver.decrypt(empty, await sender.encrypt(1n, empty, c.frame)),
+      async () => unprotectFrame(c.codec, await protectFrame(c.codec, c.frame, { keyFrame: c.key }, cipher), cipher),
+    ],
+    c.frame.length > 10_000 ? 20 : 60,
+  );
   const overhead = (await protectFrame(c.codec, c.frame, { keyFrame: c.key }, cipher)).length - c.frame.length;
-  console.log(`| ${c.name} | ${fmt(wholeUs)} | ${fmt(framedUs)} | ${(framedUs / wholeUs).toFixed(2)} | ${overhead} |`);
+  console.log(`| ${c.name} | ${fmt(r.us[0]!)} | ${fmt(r.us[1]!)} | ${r.ratios[1]!.toFixed(2)} | ${overhead} |`);
 }
