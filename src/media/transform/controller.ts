@@ -148,6 +148,11 @@ export class E2EEController {
       }, timeoutMs);
       const onMessage = (e: MessageEvent): void => {
         const m: unknown = e.data;
+        if (isFromWorker(m) && m.kind === 'error') {
+          off();
+          reject(new E2EEError(errorCode(m.code), `the transform worker refused to start: ${m.message}`));
+          return;
+        }
         if (!isFromWorker(m) || m.kind !== 'ready') return;
         off();
         if (m.version === TRANSFORM_PROTOCOL_VERSION) resolve();

@@ -48,6 +48,7 @@ export const FAILING_AFTER = 12;
 
 interface Binding {
   readonly id: number;
+  readonly generation: number;
   readonly role: TransformOptions['role'];
   participantId: string;
   codecs: Map<number, MediaCodec> | undefined;
@@ -72,7 +73,9 @@ export class TransformWorker {
   #sendKid: bigint | undefined;
   readonly #owner = new Map<bigint, string>();
   readonly #bindings = new Map<number, Binding>();
-  readonly #stats = new StatsBook();
+  #stats = new StatsBook();
+  /** Bumped by every `init`: transforms attached under an older controller are dropped. */
+  #generation = 0;
   #keyOps: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -85,8 +88,23 @@ export class TransformWorker {
   handle(msg: ToWorker): void {
     switch (msg.kind) {
       case 'init':
-        this.#ctx ??= new SFrameContext(msg.suite === undefined ? {} : { suite: msg.suite });
-        this.#post({ kind: 'ready', version: TRANSFORM_PROTOCOL_VERSION });
+        // A new controller (an app may reuse its worker for the next call): start from nothing.
+        this.#keyOps = this.#keyOps.then(() => {
+          this.#ctx?.clear();
+          this.#ctx = undefined;
+          this.#owner.clear();
+          this.#sendKid = undefined;
+          this.#stats = new StatsBook();
+          this.#generation++;
+          try {
+            this.#ctx = new SFrameContext(msg.suite === undefined ? {} : { suite: msg.suite });
+          } catch (e) {
+            this.#error('invalid-argument', 'unsupported SFrame cipher suite', e);
+            return;
+          }
+          this.#closed = false;
+          this.#post({ kind: 'ready', version: TRANSFORM_PROTOCOL_VERSION });
+        });
         return;
       case 'set-send-key':
         return this.#keyOp(msg.baseKey, async (ctx) => {
@@ -153,7 +171,7 @@ export class TransformWorker {
 
   /** Pipes one sender's or receiver's encoded frames through the worker. */
   attach(options: TransformOptions, readable: ReadableStream<unknown>, writable: WritableStream<unknown>): void {
-    const binding: Binding = { id: options.id, role: options.role, participantId: options.participantId, codecs: undefined, codecsAsked: false };
+    const binding: Binding = { id: options.id, generation: this.#generation, role: options.role, participantId: options.participantId, codecs: undefined, codecsAsked: false };
     this.#bindings.set(options.id, binding);
     const transform = new TransformStream<EncodedFrameLike, EncodedFrameLike>({
       transform: (frame, out) => (binding.role === 'sender' ? this.#send(binding, frame, out) : this.#receive(binding, frame, out)),
@@ -170,8 +188,7 @@ export class TransformWorker {
   #keyOp(copy: Uint8Array | undefined, op: (ctx: SFrameContext) => Promise<void>): void {
     this.#keyOps = this.#keyOps.then(async () => {
       try {
-        if (this.#closed) return;
-        this.#ctx ??= new SFrameContext({});
+        if (this.#closed || !this.#ctx) return; // closed, or no controller yet: keys are refused
         await op(this.#ctx);
       } catch (e) {
         this.#error('key-rejected', 'the worker could not use a key', e);
@@ -205,7 +222,7 @@ export class TransformWorker {
     const ctx = this.#ctx;
     if (frame.data.byteLength === 0) return out.enqueue(frame); // nothing to protect or leak
     const codec = this.#codec(b, frame);
-    if (this.#closed || codec === undefined || ((kid === undefined || !ctx) && !this.#passthrough)) {
+    if (this.#closed || b.generation !== this.#generation || codec === undefined || ((kid === undefined || !ctx) && !this.#passthrough)) {
       s.framesDropped++; // fail closed: never send a frame we could not seal
       return;
     }
@@ -239,7 +256,7 @@ export class TransformWorker {
     const ctx = this.#ctx;
     if (frame.data.byteLength === 0) return out.enqueue(frame);
     const codec = this.#codec(b, frame);
-    if (this.#closed || codec === undefined || (!ctx && !this.#passthrough)) {
+    if (this.#closed || b.generation !== this.#generation || codec === undefined || (!ctx && !this.#passthrough)) {
       s.framesDropped++;
       return;
     }

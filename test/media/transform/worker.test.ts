@@ -37,10 +37,11 @@ async function run(w: TransformWorker, o: TransformOptions, frames: EncodedFrame
   return out;
 }
 
-function makeWorker(): { w: TransformWorker; posted: FromWorker[] } {
+async function makeWorker(): Promise<{ w: TransformWorker; posted: FromWorker[] }> {
   const posted: FromWorker[] = [];
   const w = new TransformWorker((m) => posted.push(m));
   w.handle({ kind: 'init', suite: undefined });
+  await w.settled();
   return { w, posted };
 }
 
@@ -54,13 +55,47 @@ function stats(w: TransformWorker, posted: FromWorker[]) {
 }
 
 describe('TransformWorker', () => {
-  it('answers init with its protocol version', () => {
-    const { posted } = makeWorker();
+  it('answers init with its protocol version; refuses an unknown suite and keys before init', async () => {
+    const { posted } = await makeWorker();
     expect(posted).toEqual([{ kind: 'ready', version: TRANSFORM_PROTOCOL_VERSION }]);
+    const bad: FromWorker[] = [];
+    const w = new TransformWorker((m) => bad.push(m));
+    const early = KEY_A.slice();
+    w.handle({ kind: 'set-send-key', kid: 1n, baseKey: early });
+    w.handle({ kind: 'init', suite: 0x7777 });
+    await w.settled();
+    expect(bad.map((m) => m.kind === 'error' && m.code)).toEqual(['invalid-argument']);
+    expect(early.every((b) => b === 0)).toBe(true);
+  });
+
+  it('a new init (a reused app worker) forgets everything and drops transforms of the old controller', async () => {
+    const { w, posted } = await makeWorker();
+    w.handle({ kind: 'set-send-key', kid: 1n, baseKey: KEY_A.slice() });
+    await w.settled();
+    let input!: ReadableStreamDefaultController<unknown>;
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    const out: EncodedFrameLike[] = [];
+    w.attach(
+      opts(1, 'sender'),
+      new ReadableStream({ start: (c) => void (input = c) }),
+      new WritableStream({ write: (x) => void out.push(x as EncodedFrameLike), close: () => done() }),
+    );
+    w.handle({ kind: 'close' });
+    w.handle({ kind: 'init', suite: undefined });
+    w.handle({ kind: 'set-send-key', kid: 2n, baseKey: KEY_A.slice() });
+    await w.settled();
+    expect(posted.filter((m) => m.kind === 'ready')).toHaveLength(2);
+    input.enqueue(frame(new Uint8Array(10)));
+    input.close();
+    await finished;
+    expect(out).toEqual([]); // the stale sender's frame is dropped although a send key exists
+    expect(await run(w, opts(2, 'sender'), [frame(new Uint8Array(10))])).toHaveLength(1);
+    expect(stats(w, posted).get('')?.kids).toEqual([2n]);
   });
 
   it('drops outgoing frames until a send key exists, then seals them so only the keyed receiver opens them', async () => {
-    const tx = makeWorker();
+    const tx = await makeWorker();
     const clear = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
     expect(await run(tx.w, opts(1, 'sender'), [frame(clear), frame(clear)])).toEqual([]);
     expect(stats(tx.w, tx.posted).get('')).toMatchObject({ framesDropped: 2, framesEncrypted: 0 });
@@ -72,7 +107,7 @@ describe('TransformWorker', () => {
     expect(bytes(sealed[0]!)).not.toEqual(clear);
     expect(bytes(sealed[0]!)).not.toEqual(bytes(sealed[1]!)); // fresh counter per frame
 
-    const rx = makeWorker();
+    const rx = await makeWorker();
     rx.w.handle({ kind: 'add-receive-key', participantId: 'alice', kid: 5n, baseKey: KEY_A.slice() });
     await rx.w.settled();
     const opened = await run(rx.w, opts(3, 'receiver', 'alice'), sealed.map((f) => frame(bytes(f))));
@@ -82,13 +117,13 @@ describe('TransformWorker', () => {
   });
 
   it("drops frames under another participant's KID, under a wrong key, and replays; reports 'failing'", async () => {
-    const tx = makeWorker();
+    const tx = await makeWorker();
     tx.w.handle({ kind: 'set-send-key', kid: 7n, baseKey: KEY_A.slice() });
     await tx.w.settled();
     const clear = new Uint8Array(64).fill(9);
     const sealed = (await run(tx.w, opts(1, 'sender'), Array.from({ length: FAILING_AFTER }, () => frame(clear)))).map(bytes);
 
-    const rx = makeWorker();
+    const rx = await makeWorker();
     rx.w.handle({ kind: 'add-receive-key', participantId: 'bob', kid: 7n, baseKey: KEY_A.slice() });
     await rx.w.settled();
     // alice's receiver must not accept bob's KID, although the key is right.
@@ -99,21 +134,21 @@ describe('TransformWorker', () => {
     expect(await run(rx.w, opts(3, 'receiver', 'bob'), sealed.map((b) => frame(b)))).toHaveLength(FAILING_AFTER);
     expect(await run(rx.w, opts(4, 'receiver', 'bob'), sealed.slice(0, 3).map((b) => frame(b)))).toEqual([]);
     // a wrong key under the right KID fails authentication.
-    const wrong = makeWorker();
+    const wrong = await makeWorker();
     wrong.w.handle({ kind: 'add-receive-key', participantId: 'bob', kid: 7n, baseKey: KEY_B.slice() });
     await wrong.w.settled();
     expect(await run(wrong.w, opts(5, 'receiver', 'bob'), sealed.map((b) => frame(b)))).toEqual([]);
     // tampering with any byte of a sealed frame makes it fail.
     const tampered = sealed[0]!.slice();
     tampered[tampered.length - 1]! ^= 1;
-    const fresh = makeWorker();
+    const fresh = await makeWorker();
     fresh.w.handle({ kind: 'add-receive-key', participantId: 'bob', kid: 7n, baseKey: KEY_A.slice() });
     await fresh.w.settled();
     expect(await run(fresh.w, opts(6, 'receiver', 'bob'), [frame(tampered)])).toEqual([]);
   });
 
   it('refuses to give one KID to two participants (kid-conflict), even when both arrive at once', async () => {
-    const rx = makeWorker();
+    const rx = await makeWorker();
     rx.w.handle({ kind: 'add-receive-key', participantId: 'bob', kid: 3n, baseKey: KEY_A.slice() });
     const second = KEY_B.slice();
     rx.w.handle({ kind: 'add-receive-key', participantId: 'carol', kid: 3n, baseKey: second });
@@ -124,7 +159,7 @@ describe('TransformWorker', () => {
   });
 
   it('zeroes the key copies it receives after importing them', async () => {
-    const { w } = makeWorker();
+    const { w } = await makeWorker();
     const copy = KEY_A.slice();
     w.handle({ kind: 'set-send-key', kid: 1n, baseKey: copy });
     await w.settled();
@@ -132,7 +167,7 @@ describe('TransformWorker', () => {
   });
 
   it('stops sealing when the send key is removed, and after close drops everything', async () => {
-    const { w, posted } = makeWorker();
+    const { w, posted } = await makeWorker();
     w.handle({ kind: 'set-send-key', kid: 1n, baseKey: KEY_A.slice() });
     await w.settled();
     expect(await run(w, opts(1, 'sender'), [frame(new Uint8Array(10))])).toHaveLength(1);
@@ -148,7 +183,7 @@ describe('TransformWorker', () => {
   });
 
   it('falls back to the negotiated payload type when frames carry no MIME type', async () => {
-    const { w, posted } = makeWorker();
+    const { w, posted } = await makeWorker();
     w.handle({ kind: 'set-send-key', kid: 1n, baseKey: KEY_A.slice() });
     await w.settled();
     const f = () => frame(new Uint8Array(20).fill(1), { payloadType: 98 });
@@ -181,7 +216,7 @@ describe('TransformWorker', () => {
         fc.array(fc.uint8Array({ minLength: 1, maxLength: 200 }), { minLength: 1, maxLength: 6 }),
         fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
         async (key, frames, kid) => {
-          const { w, posted } = makeWorker();
+          const { w, posted } = await makeWorker();
           w.handle({ kind: 'set-send-key', kid, baseKey: key.slice() });
           w.handle({ kind: 'add-receive-key', participantId: 'p', kid, baseKey: key.slice() });
           await w.settled();
