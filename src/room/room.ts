@@ -118,6 +118,7 @@ export class Room {
       session.on('peer-left', (peer) => void this.#enqueue(() => this.#removeParticipant(peer.id))),
       session.on('peer-message', (id, data) => void this.#enqueue(() => this.#onPeerMessage(id, data))),
       session.on('epoch', (epoch) => this.#emit('epoch', epoch)),
+      session.on('call-code', (code) => this.#emit('call-code', code)),
       session.on('error', (error) => this.#emitError(error)),
     );
     if (controller) {
@@ -128,6 +129,7 @@ export class Room {
           if (!session.peers.has(id)) return;
           this.#setState(id, state === 'decrypting' ? 'encrypted' : 'failed');
         }),
+        controller.on('error', (error) => this.#emitError(error)),
       );
     }
   }
@@ -140,6 +142,11 @@ export class Room {
   /** This device's current sender epoch. */
   get epoch(): number {
     return this.#init.session.epoch;
+  }
+
+  /** Group call code over every member's keys: all participants show the same one. */
+  get callCode(): string {
+    return this.#init.session.callCode;
   }
 
   /** The local stream currently sent, if any. */

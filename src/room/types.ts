@@ -52,6 +52,8 @@ export interface RoomEvents {
   'e2ee-state': [participant: RemoteParticipant, state: E2EEState];
   /** This device's sender key moved to a new epoch (join ratchet, leave rekey, periodic rekey). */
   epoch: [epoch: number];
+  /** The group call code changed (membership changed); everyone present shows the same code. */
+  'call-code': [code: string];
   error: [error: SealError];
 }
 
@@ -122,6 +124,7 @@ export interface SessionEvents {
   'peer-left': [peer: SessionPeer];
   'peer-message': [peerId: string, data: Uint8Array];
   epoch: [epoch: number];
+  'call-code': [code: string];
   error: [error: SealError];
 }
 
@@ -129,6 +132,7 @@ export interface SessionEvents {
 export interface RoomKeySession {
   readonly localId: string;
   readonly epoch: number;
+  readonly callCode: string;
   readonly peers: ReadonlyMap<string, SessionPeer>;
   start(): Promise<void>;
   sendToPeer(peerId: string, data: Uint8Array): void;
@@ -155,5 +159,6 @@ export interface RoomMediaController {
   attachReceiver(receiver: RTCRtpReceiver, participantId: string): void;
   getStats(): Promise<ReadonlyMap<string, MediaCounters>>;
   on(event: 'receive-state', listener: (participantId: string, state: 'decrypting' | 'failing') => void): () => void;
+  on(event: 'error', listener: (error: SealError) => void): () => void;
   close(): void;
 }

@@ -158,6 +158,7 @@ const api = {
     if (!room) throw new Error('not joined');
     return {
       epoch: room.epoch,
+      callCode: room.callCode,
       epochs: [...epochs],
       events: [...events],
       participants: [...room.participants.values()].map((p) => ({ id: p.id, safetyNumber: p.safetyNumber, e2eeState: p.e2eeState, tracks: p.tracks.map((t) => t.kind) })),

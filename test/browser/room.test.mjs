@@ -76,6 +76,8 @@ describe('room: two participants (a)', { concurrency: false }, () => {
     const numB = stB.participants.find((p) => p.id === 'alice')?.safetyNumber;
     assert.ok(numA && numA.length >= 12);
     assert.equal(numA, numB);
+    assert.ok(stA.callCode.length > 0);
+    assert.equal(stA.callCode, stB.callCode);
     assert.ok(stA.events.includes('state:bob:encrypted'));
     assert.deepEqual(stA.events.filter((e) => e.startsWith('error')), []);
 

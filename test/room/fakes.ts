@@ -3,6 +3,7 @@
  * peers, pairwise messages, epochs), a media controller that records transform
  * attachment, and a WebRTC backend whose "SDP" lists the sender's tracks.
  */
+import type { SealError } from '../../src/errors.js';
 import { TypedEmitter } from '../../src/events.js';
 import type { MeshPeer, MeshPeerEvents, PeerFactory, PeerFactoryOptions, PeerSignal } from '../../src/room/peer.js';
 import type { RoomKeySink } from '../../src/room/join.js';
@@ -41,6 +42,9 @@ export class FakeKeySession implements RoomKeySession {
   readonly peers = new Map<string, SessionPeer>();
   epoch = 0;
   closed = false;
+  get callCode(): string {
+    return [this.localId, ...this.peers.keys()].sort().join('+');
+  }
   constructor(readonly hub: FakeKeyHub, readonly localId: string, readonly displayName?: string) {}
 
   info(forPeer: string): SessionPeer {
@@ -95,7 +99,7 @@ export class FakeController implements RoomMediaController {
   readonly rtcConfig = { encodedInsertableStreams: true } as Partial<RTCConfiguration>;
   readonly senders: RTCRtpSender[] = [];
   readonly receivers: { receiver: RTCRtpReceiver; participantId: string }[] = [];
-  readonly events = new TypedEmitter<{ 'receive-state': [string, 'decrypting' | 'failing'] }>();
+  readonly events = new TypedEmitter<{ 'receive-state': [string, 'decrypting' | 'failing']; error: [SealError] }>();
   readonly counters = new Map<string, MediaCounters>();
   closed = 0;
   failAttach = false;
@@ -109,8 +113,12 @@ export class FakeController implements RoomMediaController {
   async getStats(): Promise<ReadonlyMap<string, MediaCounters>> {
     return this.counters;
   }
-  on(event: 'receive-state', listener: (id: string, s: 'decrypting' | 'failing') => void): () => void {
-    return this.events.on(event, listener);
+  on(event: 'receive-state', listener: (id: string, s: 'decrypting' | 'failing') => void): () => void;
+  on(event: 'error', listener: (error: SealError) => void): () => void;
+  on(event: 'receive-state' | 'error', listener: ((id: string, s: 'decrypting' | 'failing') => void) | ((error: SealError) => void)): () => void {
+    return event === 'error'
+      ? this.events.on('error', listener as (error: SealError) => void)
+      : this.events.on('receive-state', listener as (id: string, s: 'decrypting' | 'failing') => void);
   }
   close(): void {
     this.closed++;

@@ -105,6 +105,10 @@ describe('Room (fake backend)', () => {
     expect(stats.framesDropped).toBe(1);
     expect(stats.participants.get('bob')).toEqual({ state: 'encrypted', framesDecrypted: 7, framesFailed: 2, audioFrames: 0, videoFrames: 0, lastKid: 5n, kids: [] });
     expect(stats.epoch).toBe(a.session.epoch);
+    // Transform failures surface as room errors, codes intact.
+    a.controller.events.emit('error', new RoomError('media-failed', 'worker crashed'));
+    expect(a.errors.map((e) => e.code)).toEqual(['media-failed']);
+    expect(a.room.callCode).toBe('alice+bob');
   });
 
   it('leave: others see participant-left and a new epoch; leave is idempotent and tears everything down', async () => {
