@@ -12,3 +12,5 @@ export { ChatSender, DEFAULT_MAX_MESSAGES_PER_EPOCH } from './sender.js';
 export type { ChatSenderOptions } from './sender.js';
 export { CHAT_REPLAY_WINDOW, ChatReceiver } from './receiver.js';
 export type { OpenedChat } from './receiver.js';
+export { ChatKeyring } from './keyring.js';
+export type { ChatKeyringOptions } from './keyring.js';

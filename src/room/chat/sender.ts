@@ -41,6 +41,8 @@ export class ChatSender {
   readonly #signer: Ed25519Signer;
   readonly #max: number;
   #epoch: number;
+  /** Every epoch this sender has sealed under: a key (and its counter) is never restarted. */
+  readonly #used = new Set<number>();
   #key: ChatKey | undefined;
   #counter = 0;
 
@@ -48,6 +50,7 @@ export class ChatSender {
     this.#senderId = options.senderId;
     this.#signer = options.signer;
     this.#epoch = options.epoch;
+    this.#used.add(options.epoch);
     this.#key = key;
     this.#max = max;
   }
@@ -75,15 +78,18 @@ export class ChatSender {
 
   /**
    * Switch to a new epoch's base key (join ratchet, leave rekey, periodic rekey). The counter
-   * restarts at 0 under the new key; the old key's nonce salt is zeroed.
+   * restarts at 0 under the new key; the old key's nonce salt is zeroed. An epoch this sender
+   * has used before is refused: restarting its counter would reuse nonces.
    *
-   * @throws {ChatError} `'invalid-options'` (epoch not increasing, bad key), `'closed'`
+   * @throws {ChatError} `'invalid-options'` (epoch used before, bad key), `'closed'`
    */
   async rekey(epoch: number, baseKey: Uint8Array): Promise<void> {
     this.#open();
     checkEpoch(epoch);
-    if (epoch <= this.#epoch) throw new ChatError('invalid-options', 'a new chat epoch must be greater than the current one');
+    if (this.#used.has(epoch)) throw new ChatError('invalid-options', 'this chat epoch was used before');
     const next = await deriveChatKey(baseKey, this.#senderId, epoch);
+    if (this.#used.has(epoch)) throw new ChatError('invalid-options', 'this chat epoch was used before');
+    this.#used.add(epoch);
     this.#key?.salt.fill(0);
     this.#key = next;
     this.#epoch = epoch;
