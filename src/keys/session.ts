@@ -77,11 +77,8 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     this.#room = opts.roomId;
     this.#identity = opts.identity;
     this.#signaling = opts.signaling;
-    this.#opts = {
-      rekey: opts.rekeyIntervalMs ?? 600_000,
-      switch: Math.min(opts.switchTimeoutMs ?? 1000, 1000),
-      overlap: opts.overlapMs ?? 1000,
-    };
+    const { rekeyIntervalMs: rekey = 600_000, switchTimeoutMs = 1000, overlapMs: overlap = 1000 } = opts;
+    this.#opts = { rekey, switch: Math.min(switchTimeoutMs, 1000), overlap };
     this.#trust = opts.trustStore;
     this.#attestationKey = opts.attestationKey && new Uint8Array(opts.attestationKey);
     this.#own = new SenderKeys(opts.keySink);
@@ -113,6 +110,7 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     if (this.#state !== 'new') throw new KeyError('closed', 'session already started or closed');
     this.#state = 'started';
     this.#eph = await createEphemeral();
+    if (this.#closing) return this.#eph.destroy(); // closed while starting
     this.#pairing = new Pairing({
       room: this.#room, selfId: this.localId, identity: this.#identity, eph: this.#eph,
       attestationKey: this.#attestationKey, send: (to, data) => this.#signaling.send(to, data),
@@ -159,7 +157,8 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     this.#closing ??= (async () => {
       if (this.#state === 'started') {
         await this.#enqueue(async () => {
-          await Promise.allSettled([...this.#peers.values()].map((p) => this.#sendSealed(p, { t: 'bye' })));
+          const byes = await Promise.allSettled([...this.#peers.values()].map((p) => this.#sendSealed(p, { t: 'bye' })));
+          for (const r of byes) if (r.status === 'rejected') this.#fail(r.reason);
         });
       }
       this.#state = 'closed';
