@@ -9,8 +9,11 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 /** subpath → names that must be exported (functions/classes/objects). */
 const contract = {
-  'sealrtc': ['SealError'],
+  'sealrtc': ['SealError', 'joinRoom', 'createIdentity', 'WebSocketSignaling', 'verifyAuditLog', 'GroupKeySession'],
   'sealrtc/sframe': ['open', 'seal', 'encodeHeader', 'decodeHeader', 'deriveKeyMaterial', 'SFrameContext', 'SFrameError', 'CipherSuite'],
+  'sealrtc/testing': ['MemorySignalingHub'],
+  'sealrtc/relay': ['createRelayServer', 'signJoinToken', 'verifyJoinToken'],
+  'sealrtc/worker': ['installTransformWorker'],
 };
 
 const work = mkdtempSync(join(tmpdir(), 'sealrtc-pack-'));
@@ -41,6 +44,16 @@ if (missing.length) { console.error('missing exports: ' + missing.join(', ')); p
         failures++;
       }
     }
+  }
+  // The relay's bin runs from the installed tarball.
+  try {
+    const help = execFileSync('npx', ['--no-install', 'sealrtc-relay', '--help'], { cwd: app, encoding: 'utf8' });
+    if (!/--port/.test(help)) throw new Error('no --port in help');
+    console.log('ok - npx sealrtc-relay --help');
+    passes++;
+  } catch (e) {
+    console.log(`not ok - npx sealrtc-relay --help: ${e instanceof Error ? e.message : e}`);
+    failures++;
   }
   // Internals must not be reachable through the exports map.
   try {
