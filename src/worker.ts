@@ -4,13 +4,17 @@
  * Loaded as a dedicated worker, it installs itself: it then serves every `E2EEController` message
  * and every `RTCRtpScriptTransform` pointed at it. `E2EEController.create()` normally starts it
  * from the copy bundled into sealrtc (a Blob URL, zero configuration). Apps whose Content Security
- * Policy forbids `blob:` workers point their own worker at this entry and pass it in:
+ * Policy forbids `blob:` workers build their own worker file around {@link installTransformWorker}
+ * and pass the worker in:
  *
  * @example
  * ```ts
- * // Vite: the `?worker` suffix bundles the entry as a worker served from the app's origin.
- * import SealWorker from 'sealrtc/worker?worker';
- * const e2ee = await E2EEController.create({ worker: new SealWorker() });
+ * // e2ee-worker.ts
+ * import { installTransformWorker } from 'sealrtc/worker';
+ * installTransformWorker(self);
+ * // app.ts
+ * const worker = new Worker(new URL('./e2ee-worker.ts', import.meta.url), { type: 'module' });
+ * const e2ee = await E2EEController.create({ worker });
  * ```
  *
  * @packageDocumentation
