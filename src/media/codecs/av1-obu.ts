@@ -80,6 +80,10 @@ function readLeb128(data: Uint8Array, offset: number): { value: number; length: 
  *
  * @throws FramingError `'malformed-frame'` on an empty frame, a set forbidden bit, a truncated header
  *   or size, or a size that runs past the end of the frame.
+ * @example
+ * ```ts
+ * parseObus(Uint8Array.of(0x12, 0x00, 0x30, 0xaa)).map((o) => o.type); // [2, 6]: TD, then a frame OBU without size field
+ * ```
  */
 export function parseObus(data: Uint8Array): Obu[] {
   const n = data.length;

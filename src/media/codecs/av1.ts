@@ -103,7 +103,16 @@ function assemble(data: Uint8Array, obus: readonly Obu[], units: readonly Unit[]
   return out;
 }
 
-/** Protect one AV1 temporal unit (low-overhead bitstream format, §5.2). */
+/**
+ * Protect one AV1 temporal unit (low-overhead bitstream format, §5.2).
+ *
+ * @throws FramingError `'malformed-frame'` (see `parseObus`), `'unsupported-frame'` (tile lists, no
+ *   OBU to encrypt); whatever `cipher.seal` throws.
+ * @example
+ * ```ts
+ * const wire = await protectAv1(temporalUnit, cipher);
+ * ```
+ */
 export async function protectAv1(frame: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
   const obus = parseObus(frame);
   const { units, owners } = toUnits(frame, obus, true);
@@ -111,7 +120,15 @@ export async function protectAv1(frame: Uint8Array, cipher: FrameCipher): Promis
   return assemble(frame, obus, units, owners, pieces);
 }
 
-/** Undo {@link protectAv1}. */
+/**
+ * Undo {@link protectAv1}.
+ *
+ * @throws FramingError `'malformed-frame'`; the cipher's SFrameError on any decryption failure.
+ * @example
+ * ```ts
+ * const temporalUnit = await unprotectAv1(wire, cipher);
+ * ```
+ */
 export async function unprotectAv1(data: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
   const obus = parseObus(data);
   const { units, owners } = toUnits(data, obus, false);
@@ -123,6 +140,12 @@ export async function unprotectAv1(data: Uint8Array, cipher: FrameCipher): Promi
  * Key frame from the first frame header (§5.9.2 uncompressed_header): with
  * `reduced_still_picture_header` every frame is a key frame; otherwise `show_existing_frame` must
  * be 0 and `frame_type` (2 bits) KEY_FRAME (0).
+ *
+ * @throws FramingError `'malformed-frame'` when the OBUs cannot be parsed.
+ * @example
+ * ```ts
+ * av1IsKeyFrame(Uint8Array.of(0x12, 0x00, 0x32, 0x01, 0x10)); // true: TD, then a KEY_FRAME frame OBU
+ * ```
  */
 export function av1IsKeyFrame(frame: Uint8Array): boolean {
   let reducedStill = false;

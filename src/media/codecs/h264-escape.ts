@@ -38,6 +38,11 @@ function resumeAt(src: Uint8Array, from: number, n: number): number {
 /**
  * Positions in `src` before which escaping inserts `0x03`, in ascending order (`zerosBefore`:
  * zero bytes right before `src`, 0–2). Its length is the number of bytes escaping adds.
+ *
+ * @example
+ * ```ts
+ * escapePlan(Uint8Array.of(7, 0, 0, 1, 0, 0, 9)); // [3]
+ * ```
  */
 export function escapePlan(src: Uint8Array, zerosBefore = 0): number[] {
   const n = src.length;

@@ -60,6 +60,10 @@ function nextStartCode(data: Uint8Array, from: number): number {
  *
  * @throws FramingError `'malformed-frame'` when the frame does not begin with a start code or
  *   holds an empty NAL unit.
+ * @example
+ * ```ts
+ * splitAnnexB(Uint8Array.of(0, 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68, 0xce)); // [{ start: 4, end: 6 }, { start: 9, end: 11 }]
+ * ```
  */
 export function splitAnnexB(data: Uint8Array): NalSpan[] {
   const n = data.length;
@@ -90,6 +94,10 @@ const SLICE_TYPES = new Set([1, 2, 5, 19]);
  * receiver computes the same number from the protected unit.
  *
  * @throws FramingError `'malformed-frame'` on a set forbidden bit or a truncated/out-of-range slice header.
+ * @example
+ * ```ts
+ * clearLength(Uint8Array.of(0x65, 0x88, 0x84, 0x21)); // { clear: 3, encrypted: true }: IDR, first_mb 0, I slice, PPS 0
+ * ```
  */
 export function clearLength(nal: Uint8Array): { clear: number; encrypted: boolean } {
   const header = nal[0]!;

@@ -44,7 +44,16 @@ function needsTrailer(piece: Uint8Array): boolean {
   return last === 0 || last === TRAILER;
 }
 
-/** Protect one H.264 Annex B frame. */
+/**
+ * Protect one H.264 Annex B frame.
+ *
+ * @throws FramingError `'malformed-frame'` (no leading start code, empty unit, bad slice header),
+ *   `'unsupported-frame'` (no unit to encrypt); whatever `cipher.seal` throws.
+ * @example
+ * ```ts
+ * const wire = await protectH264(annexBFrame, cipher);
+ * ```
+ */
 export async function protectH264(frame: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
   const units: Unit[] = [];
   for (const span of splitAnnexB(frame)) {
@@ -82,7 +91,16 @@ export async function protectH264(frame: Uint8Array, cipher: FrameCipher): Promi
   return out;
 }
 
-/** Undo {@link protectH264}; output uses 4-byte start codes. */
+/**
+ * Undo {@link protectH264}; output uses 4-byte start codes.
+ *
+ * @throws FramingError `'malformed-frame'` (structure, escaping, trailer, no encrypted unit); the
+ *   cipher's SFrameError on any decryption failure.
+ * @example
+ * ```ts
+ * const annexBFrame = await unprotectH264(wire, cipher);
+ * ```
+ */
 export async function unprotectH264(data: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
   const units: Unit[] = [];
   for (const span of splitAnnexB(data)) {
@@ -120,7 +138,15 @@ export async function unprotectH264(data: Uint8Array, cipher: FrameCipher): Prom
   return out;
 }
 
-/** True when the frame holds an IDR slice (nal_unit_type 5). */
+/**
+ * True when the frame holds an IDR slice (nal_unit_type 5).
+ *
+ * @throws FramingError `'malformed-frame'` when the frame is not Annex B.
+ * @example
+ * ```ts
+ * h264IsKeyFrame(Uint8Array.of(0, 0, 0, 1, 0x65, 0x88, 0x84)); // true
+ * ```
+ */
 export function h264IsKeyFrame(frame: Uint8Array): boolean {
   return splitAnnexB(frame).some((s) => isIdr(frame.subarray(s.start, s.end)));
 }

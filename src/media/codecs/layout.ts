@@ -117,7 +117,13 @@ function gather(units: readonly Unit[], total: number, count: number): Uint8Arra
  * Seal the encrypted units' plaintext bodies as one SFrame and cut it back into one wire segment
  * per encrypted unit (views into the SFrame, in unit order).
  *
- * @throws FramingError `'unsupported-frame'` when no unit is encrypted (nothing could carry the SFrame).
+ * @throws FramingError `'unsupported-frame'` when no unit is encrypted (nothing could carry the SFrame);
+ *   whatever `cipher.seal` throws.
+ * @example
+ * ```ts
+ * const [a, b] = await sealUnits('h264', [{ clear: hdr1, body: data1 }, { clear: hdr2, body: data2 }], cipher);
+ * // a.length === data1.length; b holds data2's share plus the SFrame header and tag
+ * ```
  */
 export async function sealUnits(codec: MediaCodec, units: readonly Unit[], cipher: FrameCipher): Promise<Uint8Array[]> {
   const last = lastEncryptedIndex(units);
@@ -149,6 +155,10 @@ export async function sealUnits(codec: MediaCodec, units: readonly Unit[], ciphe
  *
  * @throws FramingError `'malformed-frame'` when no unit is encrypted or the plaintext is shorter than
  *   the fixed-length segments; whatever `cipher.open` throws (an `SFrameError`) on any decryption failure.
+ * @example
+ * ```ts
+ * const [data1, data2] = await openUnits('h264', [{ clear: hdr1, body: a }, { clear: hdr2, body: b }], cipher);
+ * ```
  */
 export async function openUnits(codec: MediaCodec, units: readonly Unit[], cipher: FrameCipher): Promise<Uint8Array[]> {
   const last = lastEncryptedIndex(units);

@@ -29,7 +29,15 @@ export const VP8_KEY_CLEAR = 10;
 /** Clear bytes of a VP8 interframe (frame tag). */
 export const VP8_DELTA_CLEAR = 3;
 
-/** Key/delta from the frame tag's P bit, checking the key-frame start code. */
+/**
+ * Key/delta from the frame tag's P bit, checking the key-frame start code.
+ *
+ * @throws FramingError `'malformed-frame'` when shorter than the tag, or a key frame without `9d 01 2a`.
+ * @example
+ * ```ts
+ * vp8IsKeyFrame(Uint8Array.of(0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01)); // true
+ * ```
+ */
 export function vp8IsKeyFrame(frame: Uint8Array): boolean {
   if (frame.length < VP8_DELTA_CLEAR) throw malformed('VP8 frame shorter than its frame tag');
   const key = (frame[0]! & 0x01) === 0;
@@ -39,7 +47,16 @@ export function vp8IsKeyFrame(frame: Uint8Array): boolean {
   return key;
 }
 
-/** VP8 frame → `clear ‖ SFrame(payload)`. */
+/**
+ * VP8 frame → `clear ‖ SFrame(payload)`.
+ *
+ * @throws FramingError `'malformed-frame'` (see {@link vp8IsKeyFrame}, or `info.keyFrame` contradicting the tag);
+ *   whatever `cipher.seal` throws.
+ * @example
+ * ```ts
+ * const wire = await protectVp8(frame, { keyFrame: true }, cipher);
+ * ```
+ */
 export async function protectVp8(frame: Uint8Array, info: FrameInfo, cipher: FrameCipher): Promise<Uint8Array> {
   const key = vp8IsKeyFrame(frame);
   // The receiver can only use the tag bit, so the sender must too; a disagreeing encoder flag
@@ -54,7 +71,15 @@ export async function protectVp8(frame: Uint8Array, info: FrameInfo, cipher: Fra
   return out;
 }
 
-/** `clear ‖ SFrame(payload)` → VP8 frame. */
+/**
+ * `clear ‖ SFrame(payload)` → VP8 frame.
+ *
+ * @throws FramingError `'malformed-frame'`; the cipher's SFrameError on any decryption failure.
+ * @example
+ * ```ts
+ * const frame = await unprotectVp8(wire, cipher);
+ * ```
+ */
 export async function unprotectVp8(data: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
   const n = vp8IsKeyFrame(data) ? VP8_KEY_CLEAR : VP8_DELTA_CLEAR;
   const clear = data.subarray(0, n);

@@ -20,12 +20,28 @@ import { malformed } from './errors.js';
 import { prefixMetadata } from './layout.js';
 import type { FrameCipher } from './types.js';
 
-/** Seal a whole frame. */
+/**
+ * Seal a whole frame.
+ *
+ * @throws whatever `cipher.seal` throws (an SFrameError).
+ * @example
+ * ```ts
+ * const wire = await protectWhole('opus', opusFrame, cipher);
+ * ```
+ */
 export function protectWhole(codec: 'vp9' | 'opus', frame: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
   return cipher.seal(prefixMetadata(codec), frame);
 }
 
-/** Open a whole-frame SFrame. */
+/**
+ * Open a whole-frame SFrame.
+ *
+ * @throws the cipher's SFrameError on any decryption failure.
+ * @example
+ * ```ts
+ * const opusFrame = await unprotectWhole('opus', wire, cipher);
+ * ```
+ */
 export function unprotectWhole(codec: 'vp9' | 'opus', data: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
   return cipher.open(prefixMetadata(codec), data);
 }
@@ -34,6 +50,12 @@ export function unprotectWhole(codec: 'vp9' | 'opus', data: Uint8Array, cipher: 
  * VP9 key frame from the uncompressed header (VP9 bitstream spec §6.2): frame_marker (2 bits,
  * `0b10`), profile (2 bits, plus a reserved zero bit for profile 3), show_existing_frame, frame_type
  * (0 = KEY_FRAME). A superframe starts with its first frame, so byte 0 decides.
+ *
+ * @throws FramingError `'malformed-frame'` without the frame marker.
+ * @example
+ * ```ts
+ * vp9IsKeyFrame(Uint8Array.of(0x82, 0x49)); // true
+ * ```
  */
 export function vp9IsKeyFrame(frame: Uint8Array): boolean {
   const b = frame[0];

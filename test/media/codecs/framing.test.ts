@@ -162,3 +162,23 @@ describe('framing API', () => {
     );
   });
 });
+
+describe('documented examples', () => {
+  it('hold as written in the TSDoc', async () => {
+    const { splitAnnexB, clearLength } = await import('../../../src/media/codecs/h264-nal.js');
+    const { parseObus } = await import('../../../src/media/codecs/av1-obu.js');
+    const { escapePlan, escapeEmulation, unescapeEmulation } = await import('../../../src/media/codecs/h264-escape.js');
+    expect(splitAnnexB(Uint8Array.of(0, 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68, 0xce))).toEqual([
+      { start: 4, end: 6 },
+      { start: 9, end: 11 },
+    ]);
+    expect(clearLength(Uint8Array.of(0x65, 0x88, 0x84, 0x21))).toEqual({ clear: 3, encrypted: true });
+    expect(parseObus(Uint8Array.of(0x12, 0x00, 0x30, 0xaa)).map((o) => o.type)).toEqual([2, 6]);
+    expect(escapePlan(Uint8Array.of(7, 0, 0, 1, 0, 0, 9))).toEqual([3]);
+    expect([...escapeEmulation(Uint8Array.of(0, 0, 1))]).toEqual([0, 0, 3, 1]);
+    expect([...unescapeEmulation(Uint8Array.of(0, 0, 3, 1))]).toEqual([0, 0, 1]);
+    expect(isKeyFrame('h264', Uint8Array.of(0, 0, 0, 1, 0x65, 0x88, 0x84))).toBe(true);
+    expect(isKeyFrame('av1', Uint8Array.of(0x12, 0x00, 0x32, 0x01, 0x10))).toBe(true);
+    expect(isKeyFrame('vp8', Uint8Array.of(0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01))).toBe(true);
+  });
+});
