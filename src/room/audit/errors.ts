@@ -17,9 +17,10 @@ import { SealError } from '../../errors.js';
  * - `'sink-failed'` — the app's sink threw or rejected; the entry is still in memory (emitted as an
  *   `'error'` event, never thrown from `append`).
  * - `'invalid-key'` — a public or secret key had the wrong length.
+ * - `'invalid-options'` — an unusable clock reading or helper option.
  * - `'closed'` — `append` after `close()`.
  */
-export type AuditErrorCode = 'unknown-event-type' | 'details-refused' | 'sink-failed' | 'invalid-key' | 'closed';
+export type AuditErrorCode = 'unknown-event-type' | 'details-refused' | 'sink-failed' | 'invalid-key' | 'invalid-options' | 'closed';
 
 /**
  * Error raised or emitted by the audit trail.

@@ -11,6 +11,8 @@ export { AUDIT_FORMAT_VERSION } from './encoding.js';
 export type { AuditEntry } from './encoding.js';
 export { AuditLog } from './log.js';
 export type { AuditLogEvents, AuditLogOptions, AuditSink } from './log.js';
+export { FailureBurstDetector } from './bursts.js';
+export type { FailureBurstOptions } from './bursts.js';
 export { ed25519Signer } from './signer.js';
 export type { DisposableEd25519Signer, Ed25519Signer } from './signer.js';
 export { verifyAuditLog } from './verify.js';

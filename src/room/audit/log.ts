@@ -100,7 +100,7 @@ export class AuditLog extends TypedEmitter<AuditLogEvents> {
    * Record a security event. Details are checked against the type's whitelist before anything
    * is signed; concurrent calls are committed in call order.
    *
-   * @throws {AuditError} `'unknown-event-type'`, `'details-refused'` (synchronously checked, rejected promise), `'closed'`
+   * @throws {AuditError} `'unknown-event-type'`, `'details-refused'`, `'invalid-options'` (clock), `'closed'` — as a rejected promise
    * @example
    * ```ts
    * await log.append('epoch-changed', { participantId: me, epoch: 3, reason: 'leave' });
@@ -108,13 +108,15 @@ export class AuditLog extends TypedEmitter<AuditLogEvents> {
    */
   append<T extends AuditEventType>(type: T, details: AuditDetails<T>): Promise<AuditEntry<T>> {
     let checked: AuditDetails<T>;
+    let time: number;
     try {
       if (this.#closed) throw new AuditError('closed', 'the audit log is closed');
       checked = checkDetails(type, details);
+      time = Math.floor(this.#now());
+      if (!Number.isSafeInteger(time) || time < 0) throw new AuditError('invalid-options', 'the audit clock returned an unusable time');
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const time = Math.floor(this.#now());
     const run = this.#tail.then(() => this.#commit(type, checked, time));
     this.#tail = run.catch(() => undefined);
     return run;
