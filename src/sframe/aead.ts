@@ -32,11 +32,11 @@ export type AeadKey =
 /** Imports `sframe_key` (Nk bytes) as non-extractable WebCrypto keys. @internal */
 export async function importAeadKey(params: SuiteParams, key: Uint8Array): Promise<AeadKey> {
   if (params.aead === 'AES-GCM') {
-    return { params, kind: 'gcm', key: await subtle.importKey('raw', bs(key), 'AES-GCM', false, ['encrypt', 'decrypt']) };
+    return { params, kind: 'gcm', key: await subtle().importKey('raw', bs(key), 'AES-GCM', false, ['encrypt', 'decrypt']) };
   }
   const [enc, mac] = await Promise.all([
-    subtle.importKey('raw', bs(key.subarray(0, params.nka)), 'AES-CTR', false, ['encrypt', 'decrypt']),
-    subtle.importKey('raw', bs(key.subarray(params.nka)), { name: 'HMAC', hash: params.hash }, false, ['sign']),
+    subtle().importKey('raw', bs(key.subarray(0, params.nka)), 'AES-CTR', false, ['encrypt', 'decrypt']),
+    subtle().importKey('raw', bs(key.subarray(params.nka)), { name: 'HMAC', hash: params.hash }, false, ['sign']),
   ]);
   return { params, kind: 'ctr-hmac', enc, mac };
 }
@@ -58,7 +58,7 @@ async function computeTag(k: AeadKey & { kind: 'ctr-hmac' }, nonce: Uint8Array, 
   authData.set(nonce, 24);
   authData.set(aad, 24 + nonce.length);
   authData.set(ct, 24 + nonce.length + aad.length);
-  const full = await subtle.sign('HMAC', k.mac, authData);
+  const full = await subtle().sign('HMAC', k.mac, authData);
   return new Uint8Array(full, 0, k.params.nt);
 }
 
@@ -76,7 +76,7 @@ function tagsEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function aeadSeal(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, prefixLen: number, pt: Uint8Array): Promise<Uint8Array> {
   if (k.kind === 'gcm') {
     // Plain promise chaining (no async wrapper) keeps the per-frame path to one continuation.
-    return subtle
+    return subtle()
       .encrypt({ name: 'AES-GCM', iv: bs(nonce), additionalData: bs(aad) }, k.key, bs(pt))
       .then((ct) => {
         const out = new Uint8Array(prefixLen + ct.byteLength);
@@ -89,7 +89,7 @@ export function aeadSeal(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, prefixL
 }
 
 async function ctrHmacSeal(k: AeadKey & { kind: 'ctr-hmac' }, nonce: Uint8Array, aad: Uint8Array, prefixLen: number, pt: Uint8Array): Promise<Uint8Array> {
-  const ct = new Uint8Array(await subtle.encrypt(ctrParams(nonce), k.enc, bs(pt)));
+  const ct = new Uint8Array(await subtle().encrypt(ctrParams(nonce), k.enc, bs(pt)));
   const tag = await computeTag(k, nonce, aad, ct);
   const out = new Uint8Array(prefixLen + ct.length + tag.length);
   out.set(aad.subarray(0, prefixLen));
@@ -105,7 +105,7 @@ async function ctrHmacSeal(k: AeadKey & { kind: 'ctr-hmac' }, nonce: Uint8Array,
 export function aeadOpen(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, ctTag: Uint8Array): Promise<Uint8Array> {
   if (ctTag.length < k.params.nt) return Promise.reject(authFailed());
   if (k.kind === 'gcm') {
-    return subtle.decrypt({ name: 'AES-GCM', iv: bs(nonce), additionalData: bs(aad) }, k.key, bs(ctTag)).then(
+    return subtle().decrypt({ name: 'AES-GCM', iv: bs(nonce), additionalData: bs(aad) }, k.key, bs(ctTag)).then(
       (pt) => new Uint8Array(pt),
       (e: unknown) => {
         // WebCrypto reports a bad tag as OperationError; anything else is a real bug and surfaces.
@@ -121,5 +121,5 @@ async function ctrHmacOpen(k: AeadKey & { kind: 'ctr-hmac' }, nonce: Uint8Array,
   const ct = ctTag.subarray(0, ctTag.length - nt);
   const expected = await computeTag(k, nonce, aad, ct);
   if (!tagsEqual(expected, ctTag.subarray(ctTag.length - nt))) throw authFailed();
-  return new Uint8Array(await subtle.decrypt(ctrParams(nonce), k.enc, bs(ct)));
+  return new Uint8Array(await subtle().decrypt(ctrParams(nonce), k.enc, bs(ct)));
 }

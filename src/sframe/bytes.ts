@@ -1,8 +1,10 @@
 /**
- * Small byte helpers shared by the SFrame modules. @internal
+ * Small helpers shared by the SFrame modules: the one WebCrypto probe and a BufferSource cast.
+ * @internal
  *
  * @module
  */
+import { SFrameError } from './errors.js';
 
 /**
  * The view typed the way TS's WebCrypto signatures want it. sealrtc never hands WebCrypto a
@@ -12,5 +14,18 @@ export function bs(u: Uint8Array): Uint8Array<ArrayBuffer> {
   return u as Uint8Array<ArrayBuffer>;
 }
 
-/** The platform's WebCrypto, looked up once. */
-export const subtle: SubtleCrypto = globalThis.crypto.subtle;
+let cached: SubtleCrypto | undefined;
+
+/**
+ * The platform's WebCrypto, probed on first use (never at import time, so importing
+ * `sealrtc/sframe` has no side effects and cannot throw).
+ * @throws SFrameError `'crypto-unavailable'` outside a secure context or on a runtime without WebCrypto.
+ */
+export function subtle(): SubtleCrypto {
+  if (cached === undefined) {
+    const s = (globalThis as { crypto?: Crypto }).crypto?.subtle;
+    if (s === undefined) throw new SFrameError('crypto-unavailable', 'WebCrypto (crypto.subtle) is not available here');
+    cached = s;
+  }
+  return cached;
+}

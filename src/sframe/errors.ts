@@ -19,6 +19,7 @@ import { SealError } from '../errors.js';
  * - `'counter-exhausted'` — the send counter reached the suite's safe limit; install a new key.
  * - `'unsupported-suite'` — the cipher suite id is not one of RFC 9605 §4.5's five suites.
  * - `'invalid-argument'` — a KID/CTR outside 0…2^64 − 1, a base key too short, a bad option.
+ * - `'crypto-unavailable'` — no WebCrypto here (an insecure browser context, or an old runtime).
  */
 export type SFrameErrorCode =
   | 'malformed-header'
@@ -27,7 +28,8 @@ export type SFrameErrorCode =
   | 'replay'
   | 'counter-exhausted'
   | 'unsupported-suite'
-  | 'invalid-argument';
+  | 'invalid-argument'
+  | 'crypto-unavailable';
 
 /**
  * Error thrown by every function of `sealrtc/sframe`. Messages never contain key, salt, nonce or

@@ -56,9 +56,9 @@ export function copyBaseKey(baseKey: Uint8Array): Uint8Array {
  * Derives key and salt; `baseKey` is used as is (callers pass their own copy). @internal
  */
 export async function deriveWith(params: SuiteParams, baseKey: Uint8Array, kid: bigint): Promise<KeyMaterial> {
-  const ikm = await subtle.importKey('raw', bs(baseKey), 'HKDF', false, ['deriveBits']);
+  const ikm = await subtle().importKey('raw', bs(baseKey), 'HKDF', false, ['deriveBits']);
   const hkdf = (info: Uint8Array, bytes: number): Promise<ArrayBuffer> =>
-    subtle.deriveBits({ name: 'HKDF', hash: params.hash, salt: EMPTY, info: bs(info) }, ikm, bytes * 8);
+    subtle().deriveBits({ name: 'HKDF', hash: params.hash, salt: EMPTY, info: bs(info) }, ikm, bytes * 8);
   const [key, salt] = await Promise.all([
     hkdf(keyScheduleLabel('key', kid, params.id), params.nk),
     hkdf(keyScheduleLabel('salt', kid, params.id), params.nn),
