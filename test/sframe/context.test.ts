@@ -247,3 +247,27 @@ describe('replay window', () => {
     expect([w.accept(3n), w.accept(3n), w.accept(2n), w.accept(4n)]).toEqual([true, false, false, true]);
   });
 });
+
+describe('key hygiene', () => {
+  it('retiring a prepared key zeroes its salt and bars further use', async () => {
+    const { prepareFrameKey, retireFrameKey } = await import('../../src/sframe/frame.js');
+    const { suiteParams } = await import('../../src/sframe/suites.js');
+    const base = key(4);
+    const k = await prepareFrameKey(suiteParams(CipherSuite.AES_256_GCM_SHA512_128), base, 1n);
+    expect(k.salt.some((b) => b !== 0)).toBe(true);
+    retireFrameKey(k);
+    expect(k.retired).toBe(true);
+    expect(k.salt.every((b) => b === 0)).toBe(true);
+    expect(base).toEqual(key(4)); // the base key given is the caller's to zero
+  });
+
+  it('a key replaced while frames wait for its derivation fails those frames closed', async () => {
+    const tx = new SFrameContext();
+    const first = tx.addEncryptKey(1n, key(1));
+    const early = tx.encrypt(1n, EMPTY, bytes(1)); // waits for the first derivation
+    const replaced = tx.addEncryptKey(1n, key(2));
+    await expect(early).rejects.toMatchObject({ code: 'unknown-key' });
+    await Promise.all([first, replaced]);
+    expect(decodeHeader(await tx.encrypt(1n, EMPTY, bytes(1))).ctr).toBe(1n); // CTR 0 was spent
+  });
+});
