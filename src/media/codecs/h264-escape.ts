@@ -15,24 +15,26 @@
  * prevention byte must be followed by `0x00`–`0x03`, and `00 00 00|01|02` is refused), so each
  * SFrame has exactly one wire form.
  *
- * Speed: one scan that reads every second byte until it meets a zero (FFmpeg's trick: any
- * `00 00` has a zero at a position of each parity) records where to insert, then the runs
- * between insertions are copied with `set`. Escaping random bytes costs about one copy plus
- * half a read per byte; nothing is pushed byte by byte.
+ * Speed: one scan that reads only every third byte while it sees bytes above `0x03` (every
+ * pattern that matters is three bytes `<= 0x03`) records where to insert, then the runs between
+ * insertions are copied with `set`. Escaping random bytes costs about one copy plus a third of a
+ * read per byte; nothing is pushed byte by byte.
  *
  * @module
  */
 import { malformed } from './errors.js';
 
 /**
- * Where to resume byte-exact scanning, given that no zero run is pending before `from`: skips
- * every stretch without two adjacent zero bytes by testing every second byte (any `00 00` has a
- * zero at a position of each parity), so random bytes are scanned at half the reads.
+ * Where to resume byte-exact scanning, given that no zero run is pending before `from`. Every
+ * pattern that matters (`00 00 00|01|02|03`) is three bytes that are all `<= 0x03`, and any three
+ * consecutive positions hold one of each residue mod 3: so only every third byte is read until
+ * one is `<= 0x03`, then exact scanning resumes two bytes before it. Random bytes pass the test
+ * with probability 1/64, so the scan reads about a third of the input.
  */
 function resumeAt(src: Uint8Array, from: number, n: number): number {
-  let j = from + 1;
-  while (j < n && src[j] !== 0) j += 2;
-  return j >= n ? n : j - 1;
+  let j = from + 2;
+  while (j < n && src[j]! > 3) j += 3;
+  return j >= n ? n : j - 2;
 }
 
 /**

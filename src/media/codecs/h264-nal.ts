@@ -36,19 +36,21 @@ export interface NalSpan {
 }
 
 /**
- * Index of the first `00` of the next `00 00 01` at or after `from`, or `data.length`. Reads every
- * second byte until it meets a zero (every `00 00` has a zero at a position of each parity), then
- * checks the two places a start code could begin.
+ * Index of the first `00` of the next `00 00 01` at or after `from`, or `data.length`. A start code
+ * is three bytes `<= 0x01`, and any three consecutive positions hold one of each residue mod 3, so
+ * only every third byte is read until one is `<= 0x01`; then the three places a start code through
+ * it could begin are checked.
  */
 function nextStartCode(data: Uint8Array, from: number): number {
   const n = data.length;
   let i = from;
   while (i + 2 < n) {
-    let j = i + 1;
-    while (j < n && data[j] !== 0) j += 2;
+    let j = i + 2;
+    while (j < n && data[j]! > 1) j += 3;
     if (j >= n) return n;
-    if (data[j - 1] === 0 && data[j + 1] === 1) return j - 1;
-    if (data[j + 1] === 0 && data[j + 2] === 1) return j;
+    for (let p = Math.max(i, j - 2); p <= j; p++) {
+      if (data[p] === 0 && data[p + 1] === 0 && data[p + 2] === 1) return p;
+    }
     i = j + 1;
   }
   return n;
