@@ -1,7 +1,8 @@
 /**
  * Baseline worker for the browser-media benchmark: the sealrtc transform worker in pass-through
- * mode — same streams, same per-frame plumbing and timing, a copy instead of SFrame. Never shipped.
+ * mode — same streams, same per-frame plumbing and timing, a copy instead of SFrame. Never shipped
+ * (the pass-through switch is internal, not part of `sealrtc/worker`).
  */
-import { installTransformWorker, type TransformWorkerScope } from '../src/media/transform/worker-core.js';
+import { installWith, type TransformWorkerScope } from '../src/media/transform/install.js';
 
-installTransformWorker(globalThis as unknown as TransformWorkerScope, { passthrough: true });
+installWith(globalThis as unknown as TransformWorkerScope, { passthrough: true });

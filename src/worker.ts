@@ -19,10 +19,10 @@
  *
  * @packageDocumentation
  */
-import { installTransformWorker, type TransformWorkerScope } from './media/transform/worker-core.js';
+import { installTransformWorker, type TransformWorkerScope } from './media/transform/install.js';
 
-export { installTransformWorker } from './media/transform/worker-core.js';
-export type { TransformWorkerScope } from './media/transform/worker-core.js';
+export { installTransformWorker } from './media/transform/install.js';
+export type { TransformWorkerScope } from './media/transform/install.js';
 export type { E2EEParticipantStats, FromWorker, ToWorker, TransformOptions } from './media/transform/protocol.js';
 
 /** True inside a dedicated worker (has `importScripts`, no `document`). */

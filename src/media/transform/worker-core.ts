@@ -22,7 +22,6 @@ import { SFrameContext, decodeHeader } from '../../sframe/index.js';
 import { codecFromMimeType, protectFrame, unprotectFrame, type FrameCipher, type MediaCodec } from './framing.js';
 import {
   TRANSFORM_PROTOCOL_VERSION,
-  isToWorker,
   isTransformOptions,
   type FromWorker,
   type ToWorker,
@@ -35,12 +34,6 @@ export interface EncodedFrameLike {
   data: ArrayBuffer;
   readonly type?: string;
   getMetadata(): { mimeType?: string; payloadType?: number };
-}
-
-/** The parts of a dedicated worker's global scope the worker uses. */
-export interface TransformWorkerScope {
-  postMessage(message: FromWorker): void;
-  addEventListener(type: 'message' | 'rtctransform', listener: (event: Event) => void): void;
 }
 
 /** Consecutive non-replay failures after which a participant is reported `'failing'`. */
@@ -65,7 +58,7 @@ export interface TransformWorkerOptions {
   readonly passthrough?: boolean;
 }
 
-/** One worker's state. Exported for the benchmark; apps use {@link installTransformWorker}. */
+/** One worker's state, driven by `install.ts` (tests drive it directly). */
 export class TransformWorker {
   readonly #post: (m: FromWorker) => void;
   readonly #passthrough: boolean;
@@ -299,34 +292,4 @@ export class TransformWorker {
     const detail = cause instanceof SealError ? ` (${cause.code})` : '';
     this.#post({ kind: 'error', code, message: message + detail });
   }
-}
-
-const installed = new WeakSet<object>();
-
-/**
- * Turns a dedicated worker's global scope into sealrtc's transform worker: listens for the
- * controller's messages and for `rtctransform` events. The `sealrtc/worker` entry calls this on
- * load; call it yourself if you build your own worker file. Installing twice is a no-op.
- *
- * @param scope - the worker's `self`
- * @throws never (bad messages are reported to the main thread as `error` messages)
- * @example
- * ```ts
- * // my-e2ee-worker.ts, for an app with a strict CSP
- * import { installTransformWorker } from 'sealrtc/worker';
- * installTransformWorker(self);
- * ```
- */
-export function installTransformWorker(scope: TransformWorkerScope, opts: TransformWorkerOptions = {}): void {
-  if (installed.has(scope)) return;
-  installed.add(scope);
-  const worker = new TransformWorker((m) => scope.postMessage(m), opts);
-  scope.addEventListener('message', (event) => {
-    const data: unknown = (event as MessageEvent).data;
-    if (isToWorker(data)) worker.handle(data);
-  });
-  scope.addEventListener('rtctransform', (event) => {
-    const transformer = (event as Event & { transformer?: { options: unknown; readable: ReadableStream<unknown>; writable: WritableStream<unknown> } }).transformer;
-    if (transformer && isTransformOptions(transformer.options)) worker.attach(transformer.options, transformer.readable, transformer.writable);
-  });
 }
