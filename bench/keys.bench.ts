@@ -6,7 +6,8 @@
  *    next to the bare cryptography of the same N(N−1)/2 handshakes done directly (X25519 shared
  *    secret, two Ed25519 signatures and verifications, HKDF) measured in the same run;
  * 2. time from a transport-reported leave until every remaining member sends with its new
- *    epoch, next to one key→ack round trip through the same hub and sessions;
+ *    epoch, next to the same message pattern without keys (every remaining member pings every
+ *    other inside the channels and waits for the pongs) through the same hub and sessions;
  * 3. bytes (and envelopes) of signaling the relay carries for one join into a room of N−1.
  *
  * Medians of ROUNDS runs per size; runs alternate with their baseline. Bounded: ≤ 60 s total.
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   }
 
   console.log('\n### leave → every remaining member sends with its new epoch\n');
-  console.log('| members before leave | leave→switch ms | key→ack round trip ms | ratio |');
+  console.log('| members before leave | leave→switch ms | all-pairs ping→pong ms | ratio |');
   console.log('|---:|---:|---:|---:|');
   for (const n of SIZES) {
     const a: number[] = [];
@@ -101,22 +102,21 @@ async function main(): Promise<void> {
       const run = await allDelivered(n);
       const rest = run.ms_.slice(0, -1);
       const leaver = run.ms_.at(-1)!;
-      // Baseline: one sendToPeer → peer-message → reply round trip between two members.
-      const [x, y] = run.ms_ as [M, M];
-      const pong = new Promise<void>((res) => {
-        const offY = y.session.on('peer-message', (from) => {
-          offY();
-          y.session.sendToPeer(from, new Uint8Array(40));
-        });
-        const offX = x.session.on('peer-message', () => {
-          offX();
-          res();
-        });
-      });
+      // Baseline: the same message pattern without keys — every remaining member pings every
+      // other one inside the channels and waits for all the pongs (all-pairs round trips).
+      let pongs = 0;
+      const want = rest.length * (rest.length - 1);
+      const offs = rest.map((m) =>
+        m.session.on('peer-message', (from, data) => {
+          if (data[0] === 1) m.session.sendToPeer(from, new Uint8Array([2]));
+          else pongs++;
+        }),
+      );
       const tb = performance.now();
-      x.session.sendToPeer(y.id, new Uint8Array(40));
-      await pong;
+      for (const m of rest) for (const o of rest) if (o !== m) m.session.sendToPeer(o.id, new Uint8Array([1]));
+      await waitFor(() => pongs === want);
       b.push(performance.now() - tb);
+      offs.forEach((off) => off());
       const before = rest.map((m) => m.session.epoch);
       const t0 = performance.now();
       run.hub.disconnect(leaver.id);
@@ -124,7 +124,8 @@ async function main(): Promise<void> {
       a.push(performance.now() - t0);
       await Promise.all(run.ms_.map((m) => m.session.close()));
     }
-    console.log(`| ${n} | ${median(a).toFixed(1)} | ${median(b).toFixed(2)} | ${(median(a) / median(b)).toFixed(1)} |`);
+    const alone = n === 2; // one member remains: nobody to deliver to, nothing to ping
+    console.log(`| ${n} | ${median(a).toFixed(1)} | ${alone ? '—' : median(b).toFixed(2)} | ${alone ? '—' : (median(a) / median(b)).toFixed(2)} |`);
   }
 
   console.log('\n### signaling bytes for one join\n');
