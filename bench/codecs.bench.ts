@@ -32,24 +32,30 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 /**
  * µs per call of each function, measured in interleaved batches (A, B, A, B, …) so load changes on
- * a shared machine hit all of them alike. Reports the fastest batch of each (least disturbed) and
- * the median of the per-batch ratios to the first function.
+ * a shared machine hit all of them alike. Reports the fastest batch of each (least disturbed), the
+ * median of the per-batch wall-time ratios to the first function, and the same for process CPU
+ * time (main thread + WebCrypto's threads), which other processes disturb less than wall time.
  */
-async function compare(fns: readonly (() => unknown)[], iterations: number, batches = 15): Promise<{ us: number[]; ratios: number[] }> {
-  const times: number[][] = fns.map(() => []);
+async function compare(fns: readonly (() => unknown)[], iterations: number, batches = 15): Promise<{ us: number[]; ratios: number[]; cpuRatios: number[] }> {
+  const wall: number[][] = fns.map(() => []);
+  const cpu: number[][] = fns.map(() => []);
   for (let b = -1; b < batches; b++) {
     for (let f = 0; f < fns.length; f++) {
       const fn = fns[f]!;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < iterations; i++) await fn();
-      if (b >= 0) times[f]!.push(((performance.now() - t0) * 1000) / iterations); // batch -1 warms up
+      const t = ((performance.now() - t0) * 1000) / iterations;
+      const c = process.cpuUsage(c0);
+      if (b >= 0) {
+        // batch -1 warms up
+        wall[f]!.push(t);
+        cpu[f]!.push((c.user + c.system) / iterations);
+      }
     }
   }
-  const base = times[0]!;
-  return {
-    us: times.map((t) => Math.min(...t)),
-    ratios: times.map((t) => median(t.map((x, k) => x / base[k]!))),
-  };
+  const ratiosTo = (xs: number[][]): number[] => xs.map((t) => median(t.map((x, k) => x / xs[0]![k]!)));
+  return { us: wall.map((t) => Math.min(...t)), ratios: ratiosTo(wall), cpuRatios: ratiosTo(cpu) };
 }
 
 /** The byte-at-a-time escaper many JS E2EE codebases use, for comparison only. */
@@ -75,10 +81,10 @@ const body = rand(KEY_BYTES);
 const escaped = escapeEmulation(body);
 const esc = await compare([() => body.slice(), () => escapeEmulation(body), () => unescapeEmulation(escaped), () => naiveEscape(body)], 20);
 console.log(`H.264 emulation prevention, ${KEY_BYTES / 1024} KB of ciphertext-like bytes (${escaped.length - body.length} bytes inserted)\n`);
-console.log('| operation | µs (fastest batch) | × slice copy (median) |');
-console.log('|---|---:|---:|');
+console.log('| operation | µs (fastest batch) | × slice copy (median) | × slice copy, CPU |');
+console.log('|---|---:|---:|---:|');
 ['Uint8Array.slice (baseline)', 'escapeEmulation', 'unescapeEmulation', 'byte-at-a-time number[] escaper'].forEach((name, i) =>
-  console.log(`| ${name} | ${fmt(esc.us[i]!)} | ${esc.ratios[i]!.toFixed(2)} |`),
+  console.log(`| ${name} | ${fmt(esc.us[i]!)} | ${esc.ratios[i]!.toFixed(2)} | ${esc.cpuRatios[i]!.toFixed(2)} |`),
 );
 
 // ---------- 2. per-codec framing over SFrameContext ----------
@@ -117,8 +123,8 @@ const cipher: FrameCipher = {
 };
 
 console.log('\nPer-frame protect + unprotect over SFrameContext (AES_256_GCM_SHA512_128), vs encrypt + decrypt of the whole frame\n');
-console.log('| frame | whole-frame SFrame µs | framed µs | framed ÷ whole (median) | wire overhead B |');
-console.log('|---|---:|---:|---:|---:|');
+console.log('| frame | whole-frame SFrame µs | framed µs | framed ÷ whole (median) | CPU ratio | wire overhead B |');
+console.log('|---|---:|---:|---:|---:|---:|');
 for (const c of cases) {
   const r = await compare(
     [
@@ -128,5 +134,5 @@ for (const c of cases) {
     c.frame.length > 10_000 ? 20 : 60,
   );
   const overhead = (await protectFrame(c.codec, c.frame, { keyFrame: c.key }, cipher)).length - c.frame.length;
-  console.log(`| ${c.name} | ${fmt(r.us[0]!)} | ${fmt(r.us[1]!)} | ${r.ratios[1]!.toFixed(2)} | ${overhead} |`);
+  console.log(`| ${c.name} | ${fmt(r.us[0]!)} | ${fmt(r.us[1]!)} | ${r.ratios[1]!.toFixed(2)} | ${r.cpuRatios[1]!.toFixed(2)} | ${overhead} |`);
 }
