@@ -85,7 +85,15 @@ export type AuditDetails<T extends AuditEventType = AuditEventType> = T extends 
 
 const ID_RE = /^[A-Za-z0-9._:@+-]{1,128}$/;
 
-/** Is `type` one of the known event types? */
+/**
+ * Is `type` one of the known event types?
+ *
+ * @example
+ * ```ts
+ * isAuditEventType('logged-off'); // true
+ * isAuditEventType('chat-sent');  // false: chat is never audited
+ * ```
+ */
 export function isAuditEventType(type: unknown): type is AuditEventType {
   return typeof type === 'string' && Object.prototype.hasOwnProperty.call(SCHEMA, type);
 }

@@ -65,6 +65,10 @@ export interface ChatKey {
  * Derive the chat key of `senderId` at `epoch` from its group base key.
  *
  * @throws {ChatError} `'invalid-options'`
+ * @example
+ * ```ts
+ * const { key, salt } = await deriveChatKey(baseKey, 'alice', 3); // non-extractable AES-GCM key
+ * ```
  */
 export async function deriveChatKey(baseKey: Uint8Array, senderId: string, epoch: number): Promise<ChatKey> {
   if (!(baseKey instanceof Uint8Array) || baseKey.length < 16) throw new ChatError('invalid-options', 'a base key is at least 16 bytes');

@@ -84,6 +84,11 @@ export class ChatReceiver {
     }
     const key = await deriveChatKey(baseKey, senderId, epoch);
     this.#open();
+    const raced = this.#senders.get(senderId);
+    if (raced && !equal(raced.identityKey, identityKey)) {
+      key.salt.fill(0);
+      throw new ChatError('invalid-options', 'this sender already has a different identity key');
+    }
     const state = this.#senders.get(senderId) ?? { identityKey: identityKey.slice(), epochs: new Map() };
     this.#senders.set(senderId, state);
     state.epochs.get(epoch)?.key.salt.fill(0);

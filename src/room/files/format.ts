@@ -169,6 +169,11 @@ export function encodeFileOffer(fileId: Uint8Array, key: Uint8Array): Uint8Array
  * Read a file offer (after the chat layer opened and authenticated it). The caller zeroes the key when done.
  *
  * @throws {FileTransferError} `'malformed-message'`
+ * @example
+ * ```ts
+ * const m = await chat.open(bytes);
+ * if (m.type === 'file-offer') { const { fileId, key } = decodeFileOffer(m.body); … }
+ * ```
  */
 export function decodeFileOffer(bytes: Uint8Array): { fileId: Uint8Array; key: Uint8Array } {
   if (bytes.length !== 2 + FILE_ID_BYTES + FILE_KEY_BYTES || bytes[0] !== KIND_OFFER || bytes[1] !== VERSION) throw malformed();

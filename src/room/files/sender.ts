@@ -25,7 +25,15 @@ export const DEFAULT_CHUNK_SIZE = 64 * 1024;
 /** Default largest file: 100 MiB. */
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
 
-/** A fresh per-file id and key (WebCrypto CSPRNG). The caller zeroes the key when the transfer is done. */
+/**
+ * A fresh per-file id and key (WebCrypto CSPRNG). The caller zeroes the key when the transfer is done.
+ *
+ * @example
+ * ```ts
+ * const { fileId, key } = createFileSecrets();
+ * const offer = encodeFileOffer(fileId, key);
+ * ```
+ */
 export function createFileSecrets(): { fileId: Uint8Array; key: Uint8Array } {
   return {
     fileId: globalThis.crypto.getRandomValues(new Uint8Array(FILE_ID_BYTES)),

@@ -75,6 +75,10 @@ export function encodeChallenge(challenge: PasscodeChallenge): Uint8Array {
  * Decode a challenge; parameters must be within the joiner's bounds.
  *
  * @throws {PasscodeError} `'malformed-message'`
+ * @example
+ * ```ts
+ * const { params } = decodeChallenge(bytes); // e.g. show "checking passcode…" for the expected cost
+ * ```
  */
 export function decodeChallenge(bytes: Uint8Array): PasscodeChallenge {
   expectShape(bytes, KIND_CHALLENGE, 2 + NONCE_BYTES + 8);
