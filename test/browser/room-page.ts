@@ -106,13 +106,22 @@ let audio: MediaStreamTrack | undefined;
 const videos = new Map<string, { el: HTMLVideoElement; frames: number }>();
 const events: string[] = [];
 const epochs: number[] = [];
+/** Wall-clock times (ms, sub-ms resolution) of epoch changes and departures, for the benchmark. */
+const times: { what: string; t: number }[] = [];
+const now = (): number => performance.timeOrigin + performance.now();
 
 function watch(r: Room): void {
   r.on('participant-joined', (p) => events.push(`joined:${p.id}`));
-  r.on('participant-left', (p) => events.push(`left:${p.id}`));
+  r.on('participant-left', (p) => {
+    times.push({ what: `left:${p.id}`, t: now() });
+    events.push(`left:${p.id}`);
+  });
   r.on('e2ee-state', (p, s) => events.push(`state:${p.id}:${s}`));
   r.on('error', (e) => events.push(`error:${e.code}`));
-  r.on('epoch', (e) => epochs.push(e));
+  r.on('epoch', (e) => {
+    times.push({ what: 'epoch', t: now() });
+    epochs.push(e);
+  });
   r.on('track', (track, stream, p) => {
     events.push(`track:${p.id}:${track.kind}`);
     if (track.kind !== 'video') return;
@@ -163,6 +172,7 @@ const api = {
       events: [...events],
       participants: [...room.participants.values()].map((p) => ({ id: p.id, safetyNumber: p.safetyNumber, e2eeState: p.e2eeState, tracks: p.tracks.map((t) => t.kind) })),
       frames: Object.fromEntries([...videos].map(([id, v]) => [id, v.frames])),
+      times: [...times],
     };
   },
   async stats() {
@@ -201,9 +211,13 @@ const api = {
     source = canvasStream(seed);
     await room.setLocalStream(new MediaStream([...source.stream.getVideoTracks(), ...(audio ? [audio] : [])]));
   },
-  async leave(): Promise<void> {
+  /** Leaves (twice: idempotent); returns the wall-clock time the leave started. */
+  async leave(): Promise<number> {
+    const t = now();
     await room?.leave();
     await room?.leave();
+    times.push({ what: 'left-self', t: now() });
+    return t;
   },
 };
 
