@@ -33,7 +33,8 @@ function unsupported(codec: unknown): FramingError {
 
 /**
  * Encrypt one encoded frame for the wire: clear bytes stay where packetizers expect them, the rest
- * becomes one SFrame sealed with `cipher`. The input is never modified; the result is a new array.
+ * becomes one SFrame sealed with `cipher`. The input is never modified; the result is a new array
+ * that spans its whole `ArrayBuffer`, so `frame.data = result.buffer` is exact.
  *
  * @param info `keyFrame` as the encoder reports it; for VP8 it must agree with the frame tag.
  * @throws FramingError `'malformed-frame'` (not a well-formed frame of `codec`), `'unsupported-frame'`
@@ -63,7 +64,8 @@ export async function protectFrame(codec: MediaCodec, frame: Uint8Array, info: F
 
 /**
  * Decrypt one protected frame back to the encoded frame. Resolves only with a whole, authenticated
- * frame; any structural or cryptographic failure rejects, never yielding partial output.
+ * frame; any structural or cryptographic failure rejects, never yielding partial output. The result
+ * spans its whole `ArrayBuffer`.
  *
  * @throws FramingError `'malformed-frame'` (bad structure), `'unsupported-codec'`; the cipher's
  *   SFrameError unchanged on any decryption failure (`'auth-failed'`, `'unknown-key'`, `'replay'`, …).

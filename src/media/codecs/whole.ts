@@ -20,6 +20,11 @@ import { malformed } from './errors.js';
 import { prefixMetadata } from './layout.js';
 import type { FrameCipher } from './types.js';
 
+/** `bytes` itself when it spans its whole buffer, else a copy that does (so `.buffer` is exactly the frame). */
+function owned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
 /**
  * Seal a whole frame.
  *
@@ -29,8 +34,8 @@ import type { FrameCipher } from './types.js';
  * const wire = await protectWhole('opus', opusFrame, cipher);
  * ```
  */
-export function protectWhole(codec: 'vp9' | 'opus', frame: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
-  return cipher.seal(prefixMetadata(codec), frame);
+export async function protectWhole(codec: 'vp9' | 'opus', frame: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
+  return owned(await cipher.seal(prefixMetadata(codec), frame));
 }
 
 /**
@@ -42,8 +47,8 @@ export function protectWhole(codec: 'vp9' | 'opus', frame: Uint8Array, cipher: F
  * const opusFrame = await unprotectWhole('opus', wire, cipher);
  * ```
  */
-export function unprotectWhole(codec: 'vp9' | 'opus', data: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
-  return cipher.open(prefixMetadata(codec), data);
+export async function unprotectWhole(codec: 'vp9' | 'opus', data: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
+  return owned(await cipher.open(prefixMetadata(codec), data));
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   isKeyFrame,
   protectFrame,
   unprotectFrame,
+  type FrameCipher,
   type MediaCodec,
 } from '../../../src/media/codecs/index.js';
 import { anyBytes, concat, makeTestCipher, vp8Frame } from './helpers.js';
@@ -132,6 +133,26 @@ describe('framing API', () => {
     await protectFrame('vp8', frame, { keyFrame: true }, cipher);
     expect([...frame]).toEqual([...VP8_KEY]);
     expect(cipher.sealed).toBe(1);
+  });
+
+  it('returns arrays that span their whole buffer, even when the cipher returns views', async () => {
+    const inner = await makeTestCipher();
+    const padded = (b: Uint8Array) => concat([9, 9], b, [9]).subarray(2, 2 + b.length);
+    const viewCipher: FrameCipher = { seal: async (m, p) => padded(await inner.seal(m, p)), open: async (m, s) => padded(await inner.open(m, s)) };
+    const frames: [MediaCodec, Uint8Array][] = [
+      ['vp8', VP8_DELTA],
+      ['vp9', Uint8Array.of(0x82, 0x49, 1, 2)],
+      ['opus', Uint8Array.of(0x78, 1)],
+      ['h264', Uint8Array.of(0, 0, 0, 1, 0x65, 0x88, 0x84, 5, 6)],
+      ['av1', Uint8Array.of(0x12, 0x00, 0x32, 0x02, 0x10, 0x11)],
+    ];
+    for (const [codec, frame] of frames) {
+      const out = await protectFrame(codec, frame, { keyFrame: false }, viewCipher);
+      expect(out.byteLength).toBe(out.buffer.byteLength);
+      const back = await unprotectFrame(codec, out, viewCipher);
+      expect(back.byteLength).toBe(back.buffer.byteLength);
+      expect([...back]).toEqual([...frame]);
+    }
   });
 
   it('random bytes into unprotectFrame only ever reject with typed errors (property)', async () => {
