@@ -23,12 +23,15 @@ export interface SealOptions {
   ctr: bigint;
   /** Authenticated but unencrypted data (for example codec header bytes left in clear). */
   metadata: Uint8Array;
+  /** The frame to protect. */
   plaintext: Uint8Array;
 }
 
 /** Input of {@link open}. */
 export interface OpenOptions {
+  /** The {@link CipherSuite} id the frame was sealed under. */
   suite: number;
+  /** The sender's base key for the KID in the frame's header. */
   baseKey: Uint8Array;
   /** The same metadata the sender authenticated. */
   metadata: Uint8Array;
@@ -38,8 +41,11 @@ export interface OpenOptions {
 
 /** What opening a frame yields. */
 export interface OpenResult {
+  /** KID from the frame's header. */
   kid: bigint;
+  /** CTR from the frame's header. */
   ctr: bigint;
+  /** The authenticated plaintext, in a buffer of its own. */
   plaintext: Uint8Array;
 }
 

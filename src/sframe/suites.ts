@@ -15,10 +15,15 @@ import { SFrameError } from './errors.js';
  * ```
  */
 export const CipherSuite = {
+  /** AES-128-CTR + HMAC-SHA256, 80-bit tag (RFC 9605 §4.5.1). */
   AES_128_CTR_HMAC_SHA256_80: 0x0001,
+  /** AES-128-CTR + HMAC-SHA256, 64-bit tag (RFC 9605 §4.5.1). */
   AES_128_CTR_HMAC_SHA256_64: 0x0002,
+  /** AES-128-CTR + HMAC-SHA256, 32-bit tag (RFC 9605 §4.5.1); its short tag resists forgery far less. */
   AES_128_CTR_HMAC_SHA256_32: 0x0003,
+  /** AES-128-GCM, 128-bit tag, HKDF-SHA256. */
   AES_128_GCM_SHA256_128: 0x0004,
+  /** AES-256-GCM, 128-bit tag, HKDF-SHA512 — sealrtc's default. */
   AES_256_GCM_SHA512_128: 0x0005,
 } as const;
 
@@ -32,7 +37,9 @@ export const DEFAULT_CIPHER_SUITE: CipherSuiteId = CipherSuite.AES_256_GCM_SHA51
 
 /** Parameters of one cipher suite (RFC 9605 §4.5 table; sizes in bytes). */
 export interface SuiteParams {
+  /** Registered id (0x0001–0x0005). */
   readonly id: CipherSuiteId;
+  /** Registered name. */
   readonly name: CipherSuiteName;
   /** `'AES-GCM'`, or AES-CTR with a truncated HMAC tag (RFC 9605 §4.5.1). */
   readonly aead: 'AES-GCM' | 'AES-CTR-HMAC';
