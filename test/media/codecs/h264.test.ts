@@ -42,6 +42,17 @@ describe('H.264 NAL unit classification', () => {
     expect(clearLength(p)).toEqual({ clear: 7, encrypted: true });
   });
 
+  it('skips emulation prevention bytes inside the slice-header prefix', async () => {
+    // first_mb_in_slice 2^22 - 1: 22 leading zero bits, so the escaped prefix holds 00 00 03 02
+    const nal = sliceNal(1, { firstMb: 2 ** 22 - 1, sliceType: 0, ppsId: 7 }, Uint8Array.of(0xaa, 0xbb));
+    expect([...nal.subarray(1, 5)]).toEqual([0, 0, 3, 2]);
+    expect(clearLength(nal)).toEqual({ clear: 9, encrypted: true }); // 7 RBSP bytes + 1 EPB + header
+    const cipher = await makeTestCipher();
+    const out = await protectFrame('h264', annexB([nal]), { keyFrame: false }, cipher);
+    expect([...nalsOf(out)[0]!.subarray(0, 9)]).toEqual([...nal.subarray(0, 9)]);
+    expect([...(await unprotectFrame('h264', out, cipher))]).toEqual([...annexB([nal])]);
+  });
+
   it('keeps the 3-byte extension of slice extensions clear and only the header of unknown types', () => {
     expect(clearLength(Uint8Array.of(0x74, 1, 2, 3, 4, 5))).toEqual({ clear: 4, encrypted: true });
     expect(clearLength(Uint8Array.of(0x17, 1, 2))).toEqual({ clear: 1, encrypted: true });
