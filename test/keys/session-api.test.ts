@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KeyError, sframeContextSink, type MediaKeySink } from '../../src/keys/index.js';
+import { GroupKeySession, KeyError, sframeContextSink, type MediaKeySink } from '../../src/keys/index.js';
 import { ReceiveKeys, SenderKeys } from '../../src/keys/schedule.js';
 import { makeKid, parseKid } from '../../src/keys/kid.js';
 import { SFrameContext } from '../../src/sframe/index.js';
@@ -140,3 +140,41 @@ describe('sframeContextSink', () => {
   });
 });
 
+
+describe('restart', () => {
+  it('a peer that comes back with the same identity and a new X25519 key replaces its old session', async () => {
+    const { hub, members } = await room(2);
+    live = members;
+    const [a, b] = members as [Member, Member];
+    const events: string[] = [];
+    a.session.on('peer-left', (p) => events.push(`left ${p.id}`));
+    a.session.on('peer-joined', (p) => events.push(`joined ${p.id}`));
+    const oldSafety = a.session.peers.get('m1')!.safetyNumber;
+    // m1's app restarts: same identity, same id, a new session on a transport that lost no presence event.
+    let hear: ((from: string, data: Uint8Array) => void) | undefined;
+    hub.intercept((env) => {
+      if (env.to === 'm1' || (env.to === '*' && env.from === 'm0')) hear?.(env.from, env.data);
+      return env.to === 'm1' ? null : undefined;
+    });
+    const again = new GroupKeySession({
+      roomId: 'room-1', identity: b.identity, rekeyIntervalMs: 0,
+      signaling: {
+        localId: 'm1',
+        send: (to, data) => hub.inject({ from: 'm1', to: to === '*' ? 'm0' : to, data }),
+        onMessage: (l) => {
+          hear = l;
+          return () => (hear = undefined);
+        },
+      },
+      keySink: { setSendKey: () => {}, addReceiveKey: () => {}, removeKey: () => {} },
+    });
+    await again.start();
+    for (let i = 0; i < 3; i++) await hub.settle([again, a.session]);
+    expect(events).toEqual(['left m1', 'joined m1']);
+    expect(a.session.peers.get('m1')!.identityKey).toEqual(b.identity.publicKey);
+    expect(a.session.peers.get('m1')!.safetyNumber).not.toBe(oldSafety); // new X25519 key
+    expect(again.peers.has('m0')).toBe(true);
+    expect(a.errors).toEqual([]);
+    await again.close();
+  });
+});
