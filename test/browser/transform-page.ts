@@ -18,6 +18,24 @@ let e2ee: E2EEController | undefined;
 const receiveStates: string[] = [];
 const errors: string[] = [];
 
+/** Shows received video in a `<video>` and listens to received audio. */
+function showIncoming(c: Conn): void {
+  c.pc.addEventListener('track', (ev) => {
+    if (ev.track.kind === 'video') {
+      const v = document.createElement('video');
+      v.muted = true;
+      v.autoplay = true;
+      v.playsInline = true;
+      v.srcObject = new MediaStream([ev.track]);
+      document.body.append(v);
+      void v.play();
+      c.video = v;
+    } else {
+      c.hear = listen(new MediaStream([ev.track]));
+    }
+  });
+}
+
 const hexToBytes = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
 
 async function gathered(pc: RTCPeerConnection): Promise<string> {
@@ -53,13 +71,18 @@ const api = {
   },
 
   /** Sender side: pattern video (+ tone), optional forced codec; returns the offer. */
-  async offer(name: string, o: { encrypt: boolean; codec?: string; width?: number; height?: number; audioHz?: number }) {
+  async offer(name: string, o: { encrypt: boolean; codec?: string; width?: number; height?: number; audioHz?: number; receiveFrom?: string }) {
     const pc = new RTCPeerConnection(o.encrypt && e2ee ? e2ee.rtcConfig : {});
-    conns.set(name, { pc });
+    const c: Conn = { pc };
+    conns.set(name, c);
+    showIncoming(c);
     const { stream } = startPatternStream(o.width ?? 320, o.height ?? 240);
     const video = stream.getVideoTracks()[0]!;
     const vs = pc.addTrack(video, stream);
     if (o.encrypt) e2ee!.attachSender(vs);
+    // Two-way call: this addTrack transceiver also receives. Attach its receive transform now —
+    // in the 'track' event it would silently get no frames (the Chromium trap).
+    if (o.receiveFrom !== undefined) e2ee!.attachReceiver(pc.getTransceivers().find((t) => t.sender === vs)!.receiver, o.receiveFrom);
     if (o.audioHz) {
       const as = pc.addTrack(startTone(o.audioHz).track, stream);
       if (o.encrypt) e2ee!.attachSender(as);
@@ -75,29 +98,24 @@ const api = {
   },
 
   /** Receiver side: applies the offer, attaches receive transforms (when decrypting), answers. */
-  async answer(name: string, sdp: string, o: { decrypt: boolean; participantId: string }) {
+  async answer(name: string, sdp: string, o: { decrypt: boolean; participantId: string; sendBack?: 'attach-first' | 'replace-first' }) {
     const pc = new RTCPeerConnection(o.decrypt && e2ee ? e2ee.rtcConfig : {});
     const c: Conn = { pc };
     conns.set(name, c);
-    pc.addEventListener('track', (ev) => {
-      const stream = ev.streams[0] ?? new MediaStream([ev.track]);
-      if (ev.track.kind === 'video') {
-        const v = document.createElement('video');
-        v.muted = true;
-        v.autoplay = true;
-        v.playsInline = true;
-        v.srcObject = new MediaStream([ev.track]);
-        document.body.append(v);
-        void v.play();
-        c.video = v;
-      } else {
-        c.hear = listen(new MediaStream([ev.track]));
-      }
-      void stream;
-    });
+    showIncoming(c);
     await pc.setRemoteDescription({ type: 'offer', sdp });
     // Transceivers created by the remote offer: attach now, before the answer (never in 'track').
     if (o.decrypt) for (const t of pc.getTransceivers()) e2ee!.attachReceiver(t.receiver, o.participantId);
+    if (o.sendBack) {
+      // Send back on the transceiver the offer created. The transform must be attached before
+      // replaceTrack: the other order is the Chromium bypass the controller's watchdog catches.
+      const t = pc.getTransceivers().find((x) => x.receiver.track.kind === 'video')!;
+      const track = startPatternStream(320, 240).stream.getVideoTracks()[0]!;
+      if (o.sendBack === 'attach-first') e2ee!.attachSender(t.sender);
+      await t.sender.replaceTrack(track);
+      t.direction = 'sendrecv';
+      if (o.sendBack === 'replace-first') e2ee!.attachSender(t.sender);
+    }
     await pc.setLocalDescription();
     return gathered(pc);
   },

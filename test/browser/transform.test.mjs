@@ -63,6 +63,7 @@ async function samples(p, name, n = 8) {
 }
 
 const showing = (pic) => pic.framesDecoded >= 10 && pic.diff < GOOD;
+const PICTURE_WAIT = { attempts: 150 }; // ≤ 15 s of 100 ms polls; typically 1–3 s
 
 describe('encrypted video per codec (RTCRtpScriptTransform, bundled Blob worker)', { concurrency: false }, () => {
   for (const codec of ['VP8', 'VP9', 'H264', 'AV1']) {
@@ -76,7 +77,7 @@ describe('encrypted video per codec (RTCRtpScriptTransform, bundled Blob worker)
         await connect(tx, rx, 'e2ee', { encrypt: true, codec }, { decrypt: true, participantId: 'alice' });
         await connect(tx, rx, 'plain', { encrypt: true, codec }, { decrypt: false, participantId: 'alice' });
 
-        const pic = await pollUntil(() => rx.call('picture', 'e2ee'), showing);
+        const pic = await pollUntil(() => rx.call('picture', 'e2ee'), showing, PICTURE_WAIT);
         assert.ok(pic.codec.toLowerCase().endsWith(codec.toLowerCase()), `negotiated ${pic.codec}`);
         assert.ok(showing(pic), `keyed receiver: ${JSON.stringify(pic)}`);
 
@@ -128,7 +129,7 @@ describe('fail closed', { concurrency: false }, () => {
       // 4. The right key for alice: the picture appears and the state says so.
       await rx.call('removeKey', KID_A);
       await rx.call('addReceiveKey', 'alice', KID_A, KEY_A);
-      const pic = await pollUntil(() => rx.call('picture', 'e2ee'), (p) => p.diff < GOOD);
+      const pic = await pollUntil(() => rx.call('picture', 'e2ee'), (p) => p.diff < GOOD, PICTURE_WAIT);
       assert.ok(pic.diff < GOOD, `keyed receiver: ${JSON.stringify(pic)}`);
       const ev = await rx.call('events');
       assert.deepEqual(ev.receiveStates, ['alice:failing', 'alice:decrypting']);
@@ -154,7 +155,7 @@ describe('fail closed', { concurrency: false }, () => {
       assert.ok(st[''].framesDropped > 0, 'frames without a key are dropped and counted');
 
       await tx.call('setSendKey', KID_A, KEY_A);
-      const pic = await pollUntil(() => rx.call('picture', 'e2ee'), showing);
+      const pic = await pollUntil(() => rx.call('picture', 'e2ee'), showing, PICTURE_WAIT);
       assert.ok(showing(pic), `after setSendKey: ${JSON.stringify(pic)}`);
       for (const s of await samples(rx, 'plain', 4)) assert.ok(s.diff > NONE, `plain receiver after setSendKey: ${JSON.stringify(s)}`);
 
@@ -216,6 +217,48 @@ describe('audio and the other worker paths', { concurrency: false }, () => {
     }
   });
 
+  test('two-way call: receive transforms attached at addTrack decrypt (the Chromium trap avoided)', async () => {
+    try {
+      const alice = await party();
+      const bob = await party();
+      await alice.call('setSendKey', KID_A, KEY_A);
+      await alice.call('addReceiveKey', 'bob', '18', KEY_WRONG);
+      await bob.call('setSendKey', '18', KEY_WRONG);
+      await bob.call('addReceiveKey', 'alice', KID_A, KEY_A);
+      await connect(alice, bob, 'call', { encrypt: true, codec: 'VP8', receiveFrom: 'bob' }, { decrypt: true, participantId: 'alice', sendBack: 'attach-first' });
+      const atBob = await pollUntil(() => bob.call('picture', 'call'), showing, PICTURE_WAIT);
+      const atAlice = await pollUntil(() => alice.call('picture', 'call'), showing, PICTURE_WAIT);
+      assert.ok(showing(atBob), `bob sees alice: ${JSON.stringify(atBob)}`);
+      assert.ok(showing(atAlice), `alice sees bob: ${JSON.stringify(atAlice)}`);
+      const st = await alice.call('stats');
+      assert.ok(st.bob.framesDecrypted > 0 && st.bob.lastKid === '18', JSON.stringify(st.bob));
+    } finally {
+      await closeAll();
+    }
+  });
+
+  test('a send transform the browser bypasses is caught: the sender is stopped and transform-bypassed reported', async () => {
+    try {
+      const alice = await party();
+      const bob = await party();
+      await alice.call('setSendKey', KID_A, KEY_A);
+      await bob.call('addReceiveKey', 'alice', KID_A, KEY_A);
+      // bob sets the track with replaceTrack before attaching: Chromium 156 then skips the transform.
+      await connect(alice, bob, 'call', { encrypt: true, codec: 'VP8' }, { decrypt: true, participantId: 'alice', sendBack: 'replace-first' });
+      const ev = await pollUntil(() => bob.call('events'), (e) => e.errors.includes('transform-bypassed'));
+      assert.deepEqual(ev.errors, ['transform-bypassed']);
+      // The stopped sender sends nothing more: alice's decoded-frame count stands still (after the
+      // frames already in flight when it stopped).
+      await new Promise((r) => setTimeout(r, 500));
+      const a = await alice.call('picture', 'call');
+      await new Promise((r) => setTimeout(r, 1000));
+      const b = await alice.call('picture', 'call');
+      assert.equal(b.framesDecoded, a.framesDecoded, `alice still decodes bob's clear frames: ${JSON.stringify([a, b])}`);
+    } finally {
+      await closeAll();
+    }
+  });
+
   test('legacy createEncodedStreams + app-created worker interoperates with RTCRtpScriptTransform', async () => {
     try {
       const tx = await party({ api: 'encoded-streams', appWorker: true });
@@ -225,7 +268,7 @@ describe('audio and the other worker paths', { concurrency: false }, () => {
       await rx.call('addReceiveKey', 'alice', KID_A, KEY_A);
       await connect(tx, rx, 'e2ee', { encrypt: true, codec: 'H264' }, { decrypt: true, participantId: 'alice' });
       await connect(tx, rx, 'plain', { encrypt: true, codec: 'H264' }, { decrypt: false, participantId: 'alice' });
-      const pic = await pollUntil(() => rx.call('picture', 'e2ee'), showing);
+      const pic = await pollUntil(() => rx.call('picture', 'e2ee'), showing, PICTURE_WAIT);
       assert.ok(showing(pic), `keyed receiver: ${JSON.stringify(pic)}`);
       for (const s of await samples(rx, 'plain', 4)) assert.ok(s.diff > NONE, `plain receiver: ${JSON.stringify(s)}`);
       assert.ok((await tx.call('stats'))[''].framesEncrypted > 0);

@@ -19,6 +19,7 @@ import {
   type ToWorker,
   type TransformOptions,
 } from './protocol.js';
+import { watchSender } from './watchdog.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 /** Events of {@link E2EEController}. */
@@ -80,7 +81,7 @@ export class E2EEController {
   readonly #events = new TypedEmitter<E2EEControllerEvents>();
   readonly #ids = new WeakMap<Endpoint, number>();
   readonly #endpoints = new Map<number, { endpoint: WeakRef<Endpoint>; participantId: string }>();
-  readonly #pendingStats = new Map<number, (stats: readonly E2EEParticipantStats[]) => void>();
+  readonly #pendingStats = new Map<number, (m: Extract<FromWorker, { kind: 'stats' }> | undefined) => void>();
   #nextId = 1;
   #closed = false;
 
@@ -181,6 +182,12 @@ export class E2EEController {
   attachSender(sender: RTCRtpSender): void {
     if (this.#ids.has(sender)) return;
     this.#attach(sender, 'sender', '');
+    const id = this.#ids.get(sender) ?? 0;
+    watchSender(sender, {
+      closed: () => this.#closed,
+      seen: async () => (await this.#requestStats())?.seen.find(([i]) => i === id)?.[1],
+      report: (error) => this.#events.emit('error', error),
+    });
   }
 
   /**
@@ -286,10 +293,14 @@ export class E2EEController {
    * ```
    */
   getStats(): Promise<Map<string, E2EEParticipantStats>> {
-    if (this.#closed) return Promise.resolve(new Map());
+    return this.#requestStats().then((m) => new Map((m?.stats ?? []).map((s) => [s.participantId, s])));
+  }
+
+  #requestStats(): Promise<Extract<FromWorker, { kind: 'stats' }> | undefined> {
+    if (this.#closed) return Promise.resolve(undefined);
     const requestId = this.#nextId++;
     return new Promise((resolve) => {
-      this.#pendingStats.set(requestId, (list) => resolve(new Map(list.map((s) => [s.participantId, s]))));
+      this.#pendingStats.set(requestId, resolve);
       this.#send({ kind: 'get-stats', requestId });
     });
   }
@@ -322,7 +333,7 @@ export class E2EEController {
     if (this.#closed) return;
     this.#closed = true;
     this.#send({ kind: 'close' });
-    for (const resolve of this.#pendingStats.values()) resolve([]);
+    for (const resolve of this.#pendingStats.values()) resolve(undefined);
     this.#pendingStats.clear();
     if (this.#ownsWorker) {
       const w = this.#worker;
@@ -353,7 +364,7 @@ export class E2EEController {
       case 'stats': {
         const resolve = this.#pendingStats.get(m.requestId);
         this.#pendingStats.delete(m.requestId);
-        resolve?.(m.stats);
+        resolve?.(m);
         return;
       }
       case 'receive-state':

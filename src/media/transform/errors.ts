@@ -16,6 +16,9 @@ import { SealError } from '../../errors.js';
  * - `'attach-failed'`: the browser refused to attach a transform to a sender/receiver.
  * - `'kid-conflict'`: a receive KID is already registered for another participant.
  * - `'key-rejected'`: the worker could not import a key (wrong length for the suite, …).
+ * - `'transform-bypassed'`: the browser sent a track's frames without passing them through the
+ *   attached transform (Chromium 156 does so when `replaceTrack` ran on a remote-offer transceiver
+ *   before the transform was attached); the controller stopped that sender.
  * - `'closed'`: the controller was closed.
  */
 export type E2EEErrorCode =
@@ -26,6 +29,7 @@ export type E2EEErrorCode =
   | 'attach-failed'
   | 'kid-conflict'
   | 'key-rejected'
+  | 'transform-bypassed'
   | 'closed';
 
 /**

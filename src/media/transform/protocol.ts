@@ -84,7 +84,13 @@ export type ReceiveState = 'decrypting' | 'failing';
 /** Worker → main thread. Never carries key, plaintext or frame bytes. */
 export type FromWorker =
   | { readonly kind: 'ready'; readonly version: number }
-  | { readonly kind: 'stats'; readonly requestId: number; readonly stats: readonly E2EEParticipantStats[] }
+  | {
+      readonly kind: 'stats';
+      readonly requestId: number;
+      readonly stats: readonly E2EEParticipantStats[];
+      /** Frames that entered each attached transform (by controller id), for the bypass watchdog. */
+      readonly seen: readonly (readonly [id: number, frames: number])[];
+    }
   | { readonly kind: 'receive-state'; readonly participantId: string; readonly state: ReceiveState }
   | { readonly kind: 'need-codecs'; readonly id: number }
   | { readonly kind: 'error'; readonly code: string; readonly message: string }

@@ -46,6 +46,8 @@ interface Binding {
   participantId: string;
   codecs: Map<number, MediaCodec> | undefined;
   codecsAsked: boolean;
+  /** Frames that entered this transform (whatever became of them). */
+  seen: number;
 }
 
 function toArrayBuffer(u: Uint8Array): ArrayBuffer {
@@ -140,7 +142,12 @@ export class TransformWorker {
         return;
       }
       case 'get-stats':
-        this.#post({ kind: 'stats', requestId: msg.requestId, stats: this.#stats.snapshot(this.#owner, this.#sendKid) });
+        this.#post({
+          kind: 'stats',
+          requestId: msg.requestId,
+          stats: this.#stats.snapshot(this.#owner, this.#sendKid),
+          seen: [...this.#bindings.values()].map((b) => [b.id, b.seen] as const),
+        });
         return;
       case 'close':
         this.#closed = true;
@@ -164,7 +171,7 @@ export class TransformWorker {
 
   /** Pipes one sender's or receiver's encoded frames through the worker. */
   attach(options: TransformOptions, readable: ReadableStream<unknown>, writable: WritableStream<unknown>): void {
-    const binding: Binding = { id: options.id, generation: this.#generation, role: options.role, participantId: options.participantId, codecs: undefined, codecsAsked: false };
+    const binding: Binding = { id: options.id, generation: this.#generation, role: options.role, participantId: options.participantId, codecs: undefined, codecsAsked: false, seen: 0 };
     this.#bindings.set(options.id, binding);
     const transform = new TransformStream<EncodedFrameLike, EncodedFrameLike>({
       transform: (frame, out) => (binding.role === 'sender' ? this.#send(binding, frame, out) : this.#receive(binding, frame, out)),
@@ -210,6 +217,7 @@ export class TransformWorker {
   }
 
   async #send(b: Binding, frame: EncodedFrameLike, out: TransformStreamDefaultController<EncodedFrameLike>): Promise<void> {
+    b.seen++;
     const s = this.#stats.get('');
     const kid = this.#sendKid;
     const ctx = this.#ctx;
@@ -245,6 +253,7 @@ export class TransformWorker {
 
   async #receive(b: Binding, frame: EncodedFrameLike, out: TransformStreamDefaultController<EncodedFrameLike>): Promise<void> {
     const pid = b.participantId;
+    b.seen++;
     const s = this.#stats.get(pid);
     const ctx = this.#ctx;
     if (frame.data.byteLength === 0) return out.enqueue(frame);
