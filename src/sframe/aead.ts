@@ -49,7 +49,9 @@ function ctrParams(nonce: Uint8Array): AesCtrParams {
 }
 
 /** HMAC over §4.5.1's auth_data, truncated to Nt. */
-async function computeTag(k: AeadKey & { kind: 'ctr-hmac' }, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Promise<Uint8Array> {
+type CtrHmacKey = AeadKey & { kind: 'ctr-hmac' };
+
+async function computeTag(k: CtrHmacKey, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Promise<Uint8Array> {
   const authData = new Uint8Array(24 + nonce.length + aad.length + ct.length);
   const dv = new DataView(authData.buffer);
   dv.setBigUint64(0, BigInt(aad.length));
@@ -73,7 +75,13 @@ function tagsEqual(a: Uint8Array, b: Uint8Array): boolean {
  * AEAD.Encrypt(key, nonce, aad, pt), returned as `aad[0 … prefixLen) ‖ ct ‖ tag` in one fresh
  * buffer that spans its whole ArrayBuffer (the SFrame header is the AAD's prefix). @internal
  */
-export function aeadSeal(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, prefixLen: number, pt: Uint8Array): Promise<Uint8Array> {
+export function aeadSeal(
+  k: AeadKey,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  prefixLen: number,
+  pt: Uint8Array,
+): Promise<Uint8Array> {
   if (k.kind === 'gcm') {
     // Plain promise chaining (no async wrapper) keeps the per-frame path to one continuation.
     return subtle()
@@ -88,7 +96,13 @@ export function aeadSeal(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, prefixL
   return ctrHmacSeal(k, nonce, aad, prefixLen, pt);
 }
 
-async function ctrHmacSeal(k: AeadKey & { kind: 'ctr-hmac' }, nonce: Uint8Array, aad: Uint8Array, prefixLen: number, pt: Uint8Array): Promise<Uint8Array> {
+async function ctrHmacSeal(
+  k: CtrHmacKey,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  prefixLen: number,
+  pt: Uint8Array,
+): Promise<Uint8Array> {
   const ct = new Uint8Array(await subtle().encrypt(ctrParams(nonce), k.enc, bs(pt)));
   const tag = await computeTag(k, nonce, aad, ct);
   const out = new Uint8Array(prefixLen + ct.length + tag.length);
@@ -116,7 +130,7 @@ export function aeadOpen(k: AeadKey, nonce: Uint8Array, aad: Uint8Array, ctTag: 
   return ctrHmacOpen(k, nonce, aad, ctTag);
 }
 
-async function ctrHmacOpen(k: AeadKey & { kind: 'ctr-hmac' }, nonce: Uint8Array, aad: Uint8Array, ctTag: Uint8Array): Promise<Uint8Array> {
+async function ctrHmacOpen(k: CtrHmacKey, nonce: Uint8Array, aad: Uint8Array, ctTag: Uint8Array): Promise<Uint8Array> {
   const nt = k.params.nt;
   const ct = ctTag.subarray(0, ctTag.length - nt);
   const expected = await computeTag(k, nonce, aad, ct);

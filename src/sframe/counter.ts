@@ -27,7 +27,9 @@ export class SendCounter {
   /** Reserves and returns the next CTR. @throws SFrameError `'counter-exhausted'` */
   next(): bigint {
     const v = this.#next;
-    if (v > this.limit) throw new SFrameError('counter-exhausted', 'SFrame send counter exhausted for this KID; install a new key');
+    if (v > this.limit) {
+      throw new SFrameError('counter-exhausted', 'SFrame send counter exhausted for this KID; install a new key');
+    }
     this.#next = v + 1n;
     return v;
   }
