@@ -8,7 +8,8 @@
  * Rate limiting: after `freeAttempts` failures a key is blocked for `baseDelayMs`, doubling per
  * further failure up to `maxDelayMs`. While blocked, responses are answered `rate-limited`
  * *without checking the proof*, so a blocked guesser learns nothing. A global limiter with a
- * larger allowance slows an attacker who rotates identities. A success resets that identity.
+ * larger allowance slows an attacker who rotates identities (and it is never evicted). A success
+ * resets that identity. At most {@link MAX_TRACKED_IDENTITIES} identities are tracked.
  *
  * @module
  */
@@ -64,7 +65,9 @@ class Backoff {
     s.failures++;
     const over = s.failures - this.#policy.freeAttempts;
     if (over > 0) s.blockedUntil = now + Math.min(this.#policy.maxDelayMs, this.#policy.baseDelayMs * 2 ** Math.min(over - 1, 30));
+    this.#state.delete(key);
     this.#state.set(key, s);
+    evictOldest(this.#state);
   }
   reset(key: string): void {
     this.#state.delete(key);
@@ -72,6 +75,13 @@ class Backoff {
 }
 
 const GLOBAL = '\u0000all';
+/** Most identities tracked at once (pending challenges, backoff); the oldest are forgotten first. */
+export const MAX_TRACKED_IDENTITIES = 4096;
+
+/** Keep a map within {@link MAX_TRACKED_IDENTITIES}: an attacker minting identities cannot grow host memory. */
+function evictOldest(map: Map<string, unknown>): void {
+  while (map.size > MAX_TRACKED_IDENTITIES) map.delete(map.keys().next().value as string);
+}
 
 /**
  * Host-side passcode verifier.
@@ -133,7 +143,9 @@ export class PasscodeVerifier {
     const wait = Math.max(this.#perIdentity.retryAfter(identity, now), this.#global.retryAfter(GLOBAL, now));
     if (wait > 0) throw new PasscodeError('rate-limited', 'too many passcode attempts; retry later', { retryAfterMs: wait });
     const nonce = globalThis.crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+    this.#pending.delete(identity);
     this.#pending.set(identity, { nonce, issuedAt: now });
+    evictOldest(this.#pending);
     return encodeChallenge({ nonce, params: this.#params });
   }
 

@@ -218,3 +218,17 @@ describe('lazy loading', () => {
     expect(outputs.some(sodiumIn)).toBe(true);
   });
 });
+
+describe('bounded host state', () => {
+  it('tracks at most MAX_TRACKED_IDENTITIES pending challenges; the oldest is forgotten first', async () => {
+    const { MAX_TRACKED_IDENTITIES } = await import('../../../src/room/passcode/verifier.js');
+    const v = await host();
+    const first = v.challenge('id-0');
+    for (let i = 1; i <= MAX_TRACKED_IDENTITIES; i++) v.challenge(`id-${i}`);
+    const response = await answerPasscodeChallenge({ roomId: ROOM, passcode: 'blue-4711', challenge: first, binding: BINDING });
+    expect(await v.verify('id-0', response, BINDING)).toMatchObject({ accepted: false, error: { code: 'no-challenge' } });
+    const last = v.challenge(`id-${MAX_TRACKED_IDENTITIES}`);
+    const ok = await answerPasscodeChallenge({ roomId: ROOM, passcode: 'blue-4711', challenge: last, binding: BINDING });
+    expect((await v.verify(`id-${MAX_TRACKED_IDENTITIES}`, ok, BINDING)).accepted).toBe(true);
+  });
+});
