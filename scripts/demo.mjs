@@ -127,6 +127,7 @@ export async function startDemo(opts = {}) {
       throw e;
     }
     port = await listen(server, 0, host);
+    console.log(`(port ${opts.port ?? 8787} is taken: using ${port})`);
   }
   const scheme = opts.tls ? 'https' : 'http';
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
