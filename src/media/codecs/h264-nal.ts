@@ -36,20 +36,24 @@ export interface NalSpan {
 }
 
 /**
- * Index of the first `00` of the next `00 00 01` at or after `from`, or `data.length`. A start code
- * is three bytes `<= 0x01`, and any three consecutive positions hold one of each residue mod 3, so
- * only every third byte is read until one is `<= 0x01`; then the three places a start code through
- * it could begin are checked.
+ * Index of the first `00` of the next `00 00 01` at or after `from`, or `data.length`. Every
+ * three-byte pattern that matters here (`00 00 00|01|02|03`) is three bytes `<= 0x03`, and any
+ * three consecutive positions hold one of each residue mod 3, so only every third byte is read
+ * until one is `<= 0x03`; then the three places such a pattern through it could begin are checked.
+ * When `escapes` is given, the start of every `00 00 00|02|03` met on the way is appended to it.
  */
-function nextStartCode(data: Uint8Array, from: number): number {
+function nextStartCode(data: Uint8Array, from: number, escapes: number[] | undefined): number {
   const n = data.length;
   let i = from;
   while (i + 2 < n) {
     let j = i + 2;
-    while (j < n && data[j]! > 1) j += 3;
+    while (j < n && data[j]! > 3) j += 3;
     if (j >= n) return n;
     for (let p = Math.max(i, j - 2); p <= j; p++) {
-      if (data[p] === 0 && data[p + 1] === 0 && data[p + 2] === 1) return p;
+      if (data[p] !== 0 || data[p + 1] !== 0) continue;
+      const c = data[p + 2];
+      if (c === 1) return p;
+      if (c !== undefined && c <= 3) escapes?.push(p);
     }
     i = j + 1;
   }
@@ -60,6 +64,10 @@ function nextStartCode(data: Uint8Array, from: number): number {
  * Split an Annex B frame into NAL units. Leading zero bytes and trailing zero bytes of each unit
  * (Annex B `leading_zero_8bits`, `trailing_zero_8bits`) are not part of any unit.
  *
+ * `escapes`, when given, receives (ascending) the start of every `00 00 00|02|03` in the frame:
+ * the only places where emulation prevention has anything to undo or reject, so a receiver can
+ * skip unescaping units that hold none without scanning them again.
+ *
  * @throws FramingError `'malformed-frame'` when the frame does not begin with a start code or
  *   holds an empty NAL unit.
  * @example
@@ -67,7 +75,7 @@ function nextStartCode(data: Uint8Array, from: number): number {
  * splitAnnexB(Uint8Array.of(0, 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68, 0xce)); // [{ start: 4, end: 6 }, { start: 9, end: 11 }]
  * ```
  */
-export function splitAnnexB(data: Uint8Array): NalSpan[] {
+export function splitAnnexB(data: Uint8Array, escapes?: number[]): NalSpan[] {
   const n = data.length;
   let i = 0;
   while (i < n && data[i] === 0) i++;
@@ -75,7 +83,7 @@ export function splitAnnexB(data: Uint8Array): NalSpan[] {
   const spans: NalSpan[] = [];
   let start = i + 1;
   for (;;) {
-    const sc = nextStartCode(data, start);
+    const sc = nextStartCode(data, start, escapes);
     let end = sc;
     while (end > start && data[end - 1] === 0) end--;
     if (end === start) throw malformed('empty H.264 NAL unit');

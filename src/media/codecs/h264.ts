@@ -103,7 +103,11 @@ export async function protectH264(frame: Uint8Array, cipher: FrameCipher): Promi
  */
 export async function unprotectH264(data: Uint8Array, cipher: FrameCipher): Promise<Uint8Array> {
   const units: Unit[] = [];
-  for (const span of splitAnnexB(data)) {
+  // One scan finds the NAL units and every place unescaping has anything to do: units without
+  // such a place are used as they are, without a second scan.
+  const escapes: number[] = [];
+  let e = 0;
+  for (const span of splitAnnexB(data, escapes)) {
     const nal = data.subarray(span.start, span.end);
     const { clear, encrypted } = clearLength(nal);
     const prefix = nal.subarray(0, clear);
@@ -116,7 +120,11 @@ export async function unprotectH264(data: Uint8Array, cipher: FrameCipher): Prom
       wire = wire.subarray(0, wire.length - 1);
       if (!needsTrailer(wire)) throw malformed('H.264 trailer byte out of place');
     }
-    units.push({ clear: prefix, body: unescapeEmulation(wire, trailingZeros(prefix)) });
+    // a pattern matters here when its third byte lies inside the encrypted part
+    const wireStart = span.start + clear;
+    while (e < escapes.length && escapes[e]! + 2 < wireStart) e++;
+    const touched = e < escapes.length && escapes[e]! + 2 < wireStart + wire.length;
+    units.push({ clear: prefix, body: touched ? unescapeEmulation(wire, trailingZeros(prefix)) : wire });
   }
   const parts = await openUnits('h264', units, cipher);
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SealError } from '../../../src/errors.js';
 import { clearLength, splitAnnexB } from '../../../src/media/codecs/h264-nal.js';
-import { isKeyFrame, protectFrame, unprotectFrame } from '../../../src/media/codecs/index.js';
+import { isKeyFrame, protectFrame, unprotectFrame, type FrameCipher } from '../../../src/media/codecs/index.js';
 import { annexB, concat, h264Frame, makeTestCipher, sliceNal, zeroHeavyBytes } from './helpers.js';
 
 const SPS = Uint8Array.of(0x67, 0x42, 0xc0, 0x1f, 0xda, 0x01, 0x40, 0x16, 0xe8);
@@ -91,18 +91,21 @@ describe('H.264 NAL unit classification', () => {
   });
 });
 
-/** Byte-at-a-time Annex B splitter (reference for the skipping one). */
-function referenceSplit(data: Uint8Array): [number, number][] | 'malformed' {
+/** Byte-at-a-time Annex B splitter (reference for the skipping one), with the escape-pattern starts. */
+function referenceSplit(data: Uint8Array): { spans: [number, number][]; escapes: number[] } | 'malformed' {
   let i = 0;
   while (i < data.length && data[i] === 0) i++;
   if (i < 2 || data[i] !== 1) return 'malformed';
   const starts: number[] = [i + 1];
   const codes: number[] = [];
+  const escapes: number[] = [];
   for (let p = i + 1; p + 2 < data.length; p++) {
     if (data[p] === 0 && data[p + 1] === 0 && data[p + 2] === 1) {
       codes.push(p);
       starts.push(p + 3);
       p += 2;
+    } else if (data[p] === 0 && data[p + 1] === 0 && data[p + 2]! <= 3) {
+      escapes.push(p);
     }
   }
   codes.push(data.length);
@@ -113,18 +116,19 @@ function referenceSplit(data: Uint8Array): [number, number][] | 'malformed' {
     if (end === starts[k]) return 'malformed';
     spans.push([starts[k]!, end]);
   }
-  return spans;
+  return { spans, escapes };
 }
 
 describe('H.264 Annex B splitting', () => {
-  it('agrees with a byte-at-a-time splitter on zero-heavy input (property)', () => {
+  it('agrees with a byte-at-a-time splitter, escape patterns included, on zero-heavy input (property)', () => {
     fc.assert(
       fc.property(fc.constantFrom([0, 0, 1], [0, 0, 0, 1], [0, 1], [5]), zeroHeavyBytes(300), (sc, body) => {
         const data = concat(sc, body);
         const expected = referenceSplit(data);
-        let actual: [number, number][] | 'malformed';
+        let actual: { spans: [number, number][]; escapes: number[] } | 'malformed';
         try {
-          actual = splitAnnexB(data).map((s) => [s.start, s.end]);
+          const escapes: number[] = [];
+          actual = { spans: splitAnnexB(data, escapes).map((s) => [s.start, s.end]), escapes };
         } catch (e) {
           expect((e as SealError).code).toBe('malformed-frame');
           actual = 'malformed';
@@ -200,6 +204,27 @@ describe('H.264 framing', () => {
       expect(await rejection(unprotectFrame('h264', annexB([moved1, moved2]), cipher))).toBe('auth-failed');
     }
     expect(tried).toBe(5);
+  });
+
+  it('unescapes across the clear/encrypted boundary when the clear bytes end in 00 00', async () => {
+    // slice extension NAL: header + 3 extension bytes clear, the last two of them zero; the
+    // "SFrame" starts with 0x01, so the escaper must insert 03 right at the boundary, and that
+    // is the only escape in the unit
+    let sealedMeta: Uint8Array | undefined;
+    const plain: FrameCipher = {
+      seal: async (m, p) => {
+        sealedMeta = m.slice();
+        return concat([0x01], p, [0x55, 0x55]);
+      },
+      open: async (m, s) => {
+        expect([...m]).toEqual([...sealedMeta!]);
+        return s.slice(1, s.length - 2);
+      },
+    };
+    const nal = Uint8Array.of(0x74, 0x80, 0x00, 0x00, 0x41, 0x42, 0x43);
+    const out = await protectFrame('h264', annexB([nal]), { keyFrame: false }, plain);
+    expect([...nalsOf(out)[0]!]).toEqual([0x74, 0x80, 0x00, 0x00, 0x03, 0x01, 0x41, 0x42, 0x43, 0x55, 0x55]);
+    expect([...(await unprotectFrame('h264', out, plain))]).toEqual([...annexB([nal])]);
   });
 
   it('refuses to send a frame without a unit to encrypt, and to open one', async () => {
