@@ -48,7 +48,7 @@ export type {
   RoomErrorCode,
   RoomEvents,
 } from './room/index.js';
-export { detectEncodedTransform, detectPlatform } from './platform/index.js';
+export { availableEncodedTransforms, detectEncodedTransform, detectPlatform } from './platform/index.js';
 export type { EncodedTransformApi, PlatformSupport } from './platform/index.js';
 export {
   createIdentity,

@@ -48,9 +48,24 @@ function hasLegacyEncodedStreams(sender: unknown): boolean {
  * ```
  */
 export function detectEncodedTransform(scope: PlatformScope = globalThis as PlatformScope): EncodedTransformApi | undefined {
-  if (typeof scope.RTCRtpScriptTransform === 'function') return 'script-transform';
-  if (hasLegacyEncodedStreams(scope.RTCRtpSender)) return 'encoded-streams';
-  return undefined;
+  return availableEncodedTransforms(scope)[0];
+}
+
+/**
+ * Every encoded-transform API the platform offers, preferred first.
+ *
+ * @param scope - the global scope to probe (defaults to `globalThis`)
+ * @throws never
+ * @example
+ * ```ts
+ * availableEncodedTransforms(); // Chromium 156: ['script-transform', 'encoded-streams']
+ * ```
+ */
+export function availableEncodedTransforms(scope: PlatformScope = globalThis as PlatformScope): EncodedTransformApi[] {
+  const out: EncodedTransformApi[] = [];
+  if (typeof scope.RTCRtpScriptTransform === 'function') out.push('script-transform');
+  if (hasLegacyEncodedStreams(scope.RTCRtpSender)) out.push('encoded-streams');
+  return out;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Feature detection of the encoded-transform API (src/platform), with fake global scopes. */
 import { describe, expect, it } from 'vitest';
-import { detectEncodedTransform, detectPlatform } from '../../src/platform/index.js';
+import { availableEncodedTransforms, detectEncodedTransform, detectPlatform } from '../../src/platform/index.js';
 
 class LegacySender {
   createEncodedStreams(): void {}
@@ -20,6 +20,10 @@ describe('detectEncodedTransform', () => {
     expect(detectEncodedTransform({ RTCRtpSender: PlainSender })).toBeUndefined();
     expect(detectEncodedTransform({})).toBeUndefined();
     expect(detectEncodedTransform({ RTCRtpScriptTransform: {} })).toBeUndefined();
+  });
+  it('lists every available API, preferred first', () => {
+    expect(availableEncodedTransforms({ RTCRtpScriptTransform: FakeTransform, RTCRtpSender: LegacySender })).toEqual(['script-transform', 'encoded-streams']);
+    expect(availableEncodedTransforms({ RTCRtpSender: PlainSender })).toEqual([]);
   });
   it('Node itself has no encoded transforms', () => {
     expect(detectPlatform()).toEqual({ encodedTransform: undefined, worker: false });

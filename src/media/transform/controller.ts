@@ -8,7 +8,7 @@
  * @module
  */
 import { TypedEmitter } from '../../events.js';
-import { detectPlatform, type EncodedTransformApi } from '../../platform/index.js';
+import { availableEncodedTransforms, detectPlatform, type EncodedTransformApi } from '../../platform/index.js';
 import { E2EEError, type E2EEErrorCode } from './errors.js';
 import {
   TRANSFORM_PROTOCOL_VERSION,
@@ -112,7 +112,7 @@ export class E2EEController {
   static async create(opts: E2EEControllerOptions = {}): Promise<E2EEController> {
     const platform = detectPlatform();
     const api = opts.api ?? platform.encodedTransform;
-    if (api === undefined || (!opts.worker && !platform.worker)) {
+    if (api === undefined || !availableEncodedTransforms().includes(api) || (!opts.worker && !platform.worker)) {
       throw new E2EEError('e2ee-unsupported', 'this browser cannot transform encoded media frames, so E2EE is impossible');
     }
     let worker = opts.worker;
@@ -159,11 +159,18 @@ export class E2EEController {
         if (m.version === TRANSFORM_PROTOCOL_VERSION) resolve();
         else reject(new E2EEError('worker-unavailable', 'the worker runs a different sealrtc version'));
       };
+      // A worker blocked by CSP or failing to load fires 'error' instead of throwing.
+      const onError = (): void => {
+        off();
+        reject(new E2EEError('worker-unavailable', 'the transform worker failed to load (CSP?); pass { worker }'));
+      };
       const off = (): void => {
         clearTimeout(timer);
         this.#worker.removeEventListener('message', onMessage);
+        this.#worker.removeEventListener('error', onError);
       };
       this.#worker.addEventListener('message', onMessage);
+      this.#worker.addEventListener('error', onError);
       this.#send({ kind: 'init', suite });
     });
   }
