@@ -208,6 +208,8 @@ test('the relay never sees key material or SDP/ICE during a three-party call wit
 
   const got = { alice: await alice.call('secrets'), bob: await bob.call('secrets'), carol: await carol.call('secrets') };
   await alice.call('leave');
+  // Bob has heard of Alice's leave before he goes, so nothing the relay sends is left in flight.
+  await pollUntil(() => bob.call('stats'), (s) => s.peers.alice === undefined, { attempts: 100 });
   await bob.call('leave');
   await pollUntil(async () => relay.metrics().connections, (n) => n === 0, { attempts: 100 });
   await proxy.close();
