@@ -34,7 +34,17 @@ function nonce(ctr: number): Uint8Array {
   return concat(new Uint8Array(4), u64(ctr));
 }
 
-/** One pairwise channel between this endpoint (`self`) and `peer` in `room`. */
+/**
+ * One pairwise channel between this endpoint (`self`) and `peer` in `room`.
+ *
+ * @throws see {@link PairwiseChannel.seal} and {@link PairwiseChannel.open}.
+ * @example
+ * ```ts
+ * const ch = await PairwiseChannel.create(room, 'alice', 'bob', keys);
+ * signaling.send('bob', encodeWire(await ch.seal({ t: 'app', data })));
+ * for (const m of await ch.open(decoded)) handle(m);
+ * ```
+ */
 export class PairwiseChannel {
   readonly #room: string;
   readonly #self: string;

@@ -56,7 +56,16 @@ export interface EphemeralKey {
   destroy(): void;
 }
 
-/** Make this call's X25519 key pair and its commitment. */
+/**
+ * Make this call's X25519 key pair and its commitment.
+ *
+ * @throws never
+ * @example
+ * ```ts
+ * const eph = await createEphemeral();   // eph.commit goes in the hello
+ * eph.destroy();                          // at the end of the call
+ * ```
+ */
 export async function createEphemeral(): Promise<EphemeralKey> {
   const secretKey = x25519.utils.randomSecretKey();
   const publicKey = x25519.getPublicKey(secretKey);
@@ -64,12 +73,28 @@ export async function createEphemeral(): Promise<EphemeralKey> {
   return { publicKey, commit, secretKey, destroy: () => zero(secretKey) };
 }
 
-/** The commitment to an X25519 public key. */
+/**
+ * The commitment to an X25519 public key (SHA-256).
+ *
+ * @throws never
+ * @example
+ * ```ts
+ * equalBytes(await commitTo(auth.eph), hello.commit)
+ * ```
+ */
 export function commitTo(eph: Uint8Array): Promise<Uint8Array> {
   return sha256(eph);
 }
 
-/** The bytes the signer signs, with the peer represented by the commitment to its X25519 key. */
+/**
+ * The bytes the signer signs, with the peer represented by the commitment to its X25519 key.
+ *
+ * @throws RangeError if a variable-length field exceeds 65 535 bytes (the codec's limits prevent it).
+ * @example
+ * ```ts
+ * const sig = identity.sign(transcript(room, { ...self, name, att }, { id, idk, commit }));
+ * ```
+ */
 export function transcript(
   room: string,
   signer: PartyKeys & { name: string; att: Uint8Array },
@@ -88,6 +113,10 @@ export function transcript(
  * output check of RFC 7748 §6.1 is repeated here so the property does not rest on one library.
  *
  * @throws KeyError `'low-order-point'`.
+ * @example
+ * ```ts
+ * const ss = sharedSecret(eph.secretKey, peerEph);   // zero it after use
+ * ```
  */
 export function sharedSecret(secretKey: Uint8Array, peerPublic: Uint8Array): Uint8Array {
   let ss: Uint8Array;
@@ -110,6 +139,11 @@ export interface ChannelKeys {
  * Derive the two directional message keys of a pair from the X25519 shared secret.
  *
  * @throws KeyError `'low-order-point'`.
+ * @example
+ * ```ts
+ * const keys = await deriveChannelKeys(room, self, eph.secretKey, peer);
+ * const channel = await PairwiseChannel.create(room, self.id, peer.id, keys);
+ * ```
  */
 export async function deriveChannelKeys(
   room: string,

@@ -185,6 +185,12 @@ export function verifyCard(card: IdentityCard, attestationKey: Uint8Array): bool
 /**
  * Ed25519 verification as sealrtc uses it everywhere: RFC 8032 strict (`zip215: false`),
  * never throwing (bad lengths or encodings are just invalid).
+ *
+ * @throws never
+ * @example
+ * ```ts
+ * if (!verifyStrict(sig, transcriptBytes, peerIdentityKey)) reject();
+ * ```
  */
 export function verifyStrict(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== 64 || publicKey.length !== 32) return false;

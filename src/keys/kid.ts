@@ -59,7 +59,15 @@ export function parseKid(kid: number): { slot: number; epoch: number } {
   return { slot: Math.floor(kid / EPOCH_MODULUS), epoch: kid % EPOCH_MODULUS };
 }
 
-/** The next base key of the join ratchet (32 bytes; the caller owns and zeroes both). */
+/**
+ * The next base key of the join ratchet (32 bytes; the caller owns and zeroes both).
+ *
+ * @throws never
+ * @example
+ * ```ts
+ * const next = await ratchetKey(current);   // what a joiner receives
+ * ```
+ */
 export function ratchetKey(key: Uint8Array): Promise<Uint8Array> {
   return hkdf(key, new Uint8Array(0), utf8Bytes('sealrtc/v1 sender-key ratchet'), 32);
 }

@@ -39,7 +39,17 @@ const MAX_EARLY = 16;
 /** Most bytes of early sealed messages kept over all peers. */
 const MAX_EARLY_BYTES = 1 << 20;
 
-/** The handshake engine of one session. */
+/**
+ * The handshake engine of one session.
+ *
+ * @throws see {@link Pairing.onAuth}.
+ * @example
+ * ```ts
+ * const pairing = new Pairing({ room, selfId, identity, eph, attestationKey, send });
+ * signaling.send('*', pairing.hello());
+ * const peer = await pairing.onAuth(msg, live);   // then admit it
+ * ```
+ */
 export class Pairing {
   readonly #room: string;
   readonly #selfId: string;

@@ -27,7 +27,18 @@ export interface OwnKey {
   key: Uint8Array;
 }
 
-/** This participant's sender keys. */
+/**
+ * This participant's sender keys.
+ *
+ * @throws never
+ * @example
+ * ```ts
+ * const own = new SenderKeys(sink);
+ * own.fresh();                 // deliver own.pending to every member …
+ * own.ack('bob', own.pending!.kid);
+ * if (own.pendingAckedBy(['bob'])) own.switchNow();
+ * ```
+ */
 export class SenderKeys {
   readonly #sink: MediaKeySink;
   slot: number;
@@ -115,7 +126,17 @@ function pickSlot(avoid: ReadonlySet<number>): number {
   }
 }
 
-/** Keys this participant holds for other senders, by KID. */
+/**
+ * Keys this participant holds for other senders, by KID.
+ *
+ * @throws KeyError `'kid-conflict'` from {@link ReceiveKeys.resolveSlot}.
+ * @example
+ * ```ts
+ * const rx = new ReceiveKeys(sink);
+ * rx.resolveSlot('bob', kid, ownSlot, localId);
+ * const superseded = rx.add('bob', kid, key);   // remove these after the overlap
+ * ```
+ */
 export class ReceiveKeys {
   readonly #sink: MediaKeySink;
   /** kid → owner peer id. */

@@ -63,6 +63,13 @@ export interface IdentityChange {
  * Check a newly authenticated peer against the store: remember a first-seen display identity,
  * or report a known one that shows up with another key (the store is not changed then: the app
  * decides, e.g. after re-verifying the safety number).
+ *
+ * @throws whatever the app's store throws.
+ * @example
+ * ```ts
+ * const change = await checkKnownIdentity(store, peerInfo);
+ * if (change) warnUser(change.displayIdentity);
+ * ```
  */
 export async function checkKnownIdentity(
   store: KnownIdentityStore,

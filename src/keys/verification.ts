@@ -121,7 +121,15 @@ export async function callCode(room: string, members: PartyKeys[]): Promise<stri
   return `${d.slice(0, 4)}-${d.slice(4, 8)}-${d.slice(8)}`;
 }
 
-/** The {@link PeerInfo} of an authenticated peer (verification strings computed here). */
+/**
+ * The {@link PeerInfo} of an authenticated peer (verification strings computed here).
+ *
+ * @throws never
+ * @example
+ * ```ts
+ * const info = await peerInfo(room, self, { ...peer, name }, attestationRequired);
+ * ```
+ */
 export async function peerInfo(
   room: string,
   self: PartyKeys,
