@@ -174,7 +174,7 @@ async function runMode(mode: 'single' | 'redis'): Promise<string> {
     const connectS = (now() - t0) / 1000;
     const after = await mem();
     const start = now() + 200;
-    const done = clients.map((c) => next(c, 'done', (SECONDS + 30) * 1000));
+    const done = clients.map((c) => next(c, 'done', (SECONDS + 120) * 1000));
     for (const c of clients) c.send({ kind: 'go', until: start + SECONDS * 1000 });
     const results = await Promise.all(done);
     const lat = results.flatMap((r) => r.latencies as number[]).sort((a, b) => a - b);
