@@ -1,4 +1,4 @@
-// `npm run demo`: a short tour of the built SFrame core (dist/sframe.js). Encrypts and decrypts a
+// `npm run demo:core`: a short tour of the built SFrame core (dist/sframe.js). Encrypts and decrypts a
 // few sample frames with SFrameContext, prints the per-frame overhead for a few KID/CTR sizes, and
 // checks the five RFC 9605 per-suite vectors from ../shared/vectors (relative to the repo root).
 import { existsSync, readFileSync } from 'node:fs';
