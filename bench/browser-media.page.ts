@@ -113,8 +113,10 @@ async function run(o: { codec: string; width: number; height: number; mode: Mode
     framesEncoded,
     framesDecoded,
     avgFrameBytes: framesEncoded ? bytesSent / framesEncoded : 0,
-    sendUs: tx && tx.framesEncrypted ? (tx.workerTimeMs * 1000) / tx.framesEncrypted : NaN,
-    recvUs: rx && rx.framesDecrypted ? (rx.workerTimeMs * 1000) / rx.framesDecrypted : NaN,
+    sendUs: tx?.medianFrameUs ?? NaN,
+    recvUs: rx?.medianFrameUs ?? NaN,
+    sendMeanUs: tx && tx.framesEncrypted ? (tx.workerTimeMs * 1000) / tx.framesEncrypted : NaN,
+    recvMeanUs: rx && rx.framesDecrypted ? (rx.workerTimeMs * 1000) / rx.framesDecrypted : NaN,
     workerFrames: (tx?.framesEncrypted ?? 0) + (rx?.framesDecrypted ?? 0),
     failed: rx?.framesFailed ?? 0,
   };

@@ -59,6 +59,8 @@ export interface E2EEParticipantStats {
   readonly lastKid: bigint | undefined;
   /** Total worker time spent sealing/opening these frames, in milliseconds. */
   readonly workerTimeMs: number;
+  /** Median worker time per frame over the last 128 frames, in µs (wall clock, so it includes waits). */
+  readonly medianFrameUs: number | undefined;
 }
 
 /** Main thread → worker. */

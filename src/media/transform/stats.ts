@@ -18,8 +18,27 @@ export interface Counters {
   videoFrames: number;
   lastKid: bigint | undefined;
   workerTimeMs: number;
+  /** The last {@link RECENT} per-frame times (ms), a ring, for a median that ignores stalls. */
+  readonly recent: Float64Array;
+  recentCount: number;
   state: ReceiveState | undefined;
   failStreak: number;
+}
+
+/** How many recent per-frame times each participant keeps. */
+export const RECENT = 128;
+
+/** Adds one frame's worker time (ms) to `c`. */
+export function addTime(c: Counters, ms: number): void {
+  c.workerTimeMs += ms;
+  c.recent[c.recentCount++ % RECENT] = ms;
+}
+
+function medianUs(c: Counters): number | undefined {
+  const n = Math.min(c.recentCount, RECENT);
+  if (n === 0) return undefined;
+  const sorted = c.recent.slice(0, n).sort();
+  return (sorted[n >> 1] ?? 0) * 1000;
 }
 
 function fresh(): Counters {
@@ -32,6 +51,8 @@ function fresh(): Counters {
     videoFrames: 0,
     lastKid: undefined,
     workerTimeMs: 0,
+    recent: new Float64Array(RECENT),
+    recentCount: 0,
     state: undefined,
     failStreak: 0,
   };
@@ -97,6 +118,7 @@ export class StatsBook {
       kids: participantId === '' ? (sendKid === undefined ? [] : [sendKid]) : (kids.get(participantId) ?? []),
       lastKid: c.lastKid,
       workerTimeMs: c.workerTimeMs,
+      medianFrameUs: medianUs(c),
     }));
   }
 }

@@ -27,7 +27,7 @@ import {
   type ToWorker,
   type TransformOptions,
 } from './protocol.js';
-import { StatsBook } from './stats.js';
+import { StatsBook, addTime } from './stats.js';
 
 /** The parts of an `RTCEncodedVideoFrame` / `RTCEncodedAudioFrame` the worker uses. */
 export interface EncodedFrameLike {
@@ -247,7 +247,7 @@ export class TransformWorker {
       s.framesDropped++;
       this.#error(e instanceof SealError ? e.code : 'worker-failed', 'a frame could not be sealed and was dropped', e, true);
     } finally {
-      s.workerTimeMs += performance.now() - t0;
+      addTime(s, performance.now() - t0);
     }
   }
 
@@ -291,7 +291,7 @@ export class TransformWorker {
       const replay = e instanceof SealError && e.code === 'replay';
       if (!replay && this.#stats.failed(pid, FAILING_AFTER)) this.#post({ kind: 'receive-state', participantId: pid, state: 'failing' });
     } finally {
-      s.workerTimeMs += performance.now() - t0;
+      addTime(s, performance.now() - t0);
     }
   }
 

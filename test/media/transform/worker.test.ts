@@ -112,7 +112,10 @@ describe('TransformWorker', () => {
     await rx.w.settled();
     const opened = await run(rx.w, opts(3, 'receiver', 'alice'), sealed.map((f) => frame(bytes(f))));
     expect(opened.map(bytes)).toEqual([clear, clear]);
-    expect(stats(rx.w, rx.posted).get('alice')).toMatchObject({ framesDecrypted: 2, framesFailed: 0, lastKid: 5n, kids: [5n], videoFrames: 2 });
+    const st = stats(rx.w, rx.posted).get('alice');
+    expect(st).toMatchObject({ framesDecrypted: 2, framesFailed: 0, lastKid: 5n, kids: [5n], videoFrames: 2 });
+    expect(st?.medianFrameUs).toBeGreaterThan(0);
+    expect(stats(tx.w, tx.posted).get('')?.medianFrameUs).toBeGreaterThan(0);
     expect(rx.posted).toContainEqual({ kind: 'receive-state', participantId: 'alice', state: 'decrypting' });
   });
 
