@@ -9,8 +9,10 @@
  * (scanning `getTransceivers()`), and transceivers created by a remote offer are
  * attached by a `track` listener registered in the constructor — before simple-peer's
  * own `ontrack`, hence before the app ever sees the track. Senders are attached right
- * after they are created, before any offer is made; if that fails the sender is
- * removed again, so a track is never sent without encryption.
+ * after they are created, before any offer is made — including the track-less senders
+ * of transceivers a remote offer created, which a later `addTrack` reuses (Chromium also
+ * bypasses a sender transform set only at that reuse). If attaching fails, the sender is
+ * removed or its transceiver stopped, so a track is never sent without encryption.
  *
  * @module
  */
@@ -19,17 +21,35 @@ import { TypedEmitter } from '../events.js';
 import { RoomError } from './errors.js';
 import type { MeshPeer, MeshPeerEvents, PeerFactory, PeerFactoryOptions, PeerSignal } from './peer.js';
 
-type Hooks = Pick<PeerFactoryOptions, 'onSender' | 'onReceiver'>;
+type Hooks = Pick<PeerFactoryOptions, 'onSender' | 'onReceiver'> & {
+  /** A transceiver found in an event could not be put behind the transform (it was stopped). */
+  onAttachFailed(error: unknown): void;
+};
 
 function hookedPeerConnection(Base: typeof RTCPeerConnection, hooks: Hooks): typeof RTCPeerConnection {
-  const attachReceivers = (pc: RTCPeerConnection): void => {
-    for (const t of pc.getTransceivers()) hooks.onReceiver(t.receiver);
+  /**
+   * Put every transceiver's receiver *and* sender behind its transform as soon as it exists.
+   * Senders too: a transceiver created by a remote offer has a track-less sender that a later
+   * `addTrack` of the same kind reuses, and Chromium bypasses a sender transform set only then
+   * (the controller reports 'transform-bypassed' and the frames leave in clear).
+   */
+  const attachAll = (pc: RTCPeerConnection): void => {
+    for (const t of pc.getTransceivers()) {
+      try {
+        hooks.onReceiver(t.receiver);
+        hooks.onSender(t.sender);
+      } catch (error) {
+        // Fail closed: a transceiver that cannot be put behind the transform never sends.
+        t.stop();
+        hooks.onAttachFailed(error);
+      }
+    }
   };
   return class HookedPeerConnection extends Base {
     constructor(config?: RTCConfiguration) {
       super(config);
       // Registered before simple-peer sets `ontrack`, so it runs first.
-      this.addEventListener('track', () => attachReceivers(this));
+      this.addEventListener('track', () => attachAll(this));
     }
 
     override addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): RTCRtpSender {
@@ -40,7 +60,7 @@ function hookedPeerConnection(Base: typeof RTCPeerConnection, hooks: Hooks): typ
         super.removeTrack(sender);
         throw error;
       }
-      attachReceivers(this);
+      attachAll(this);
       return sender;
     }
 
@@ -52,7 +72,7 @@ function hookedPeerConnection(Base: typeof RTCPeerConnection, hooks: Hooks): typ
         transceiver.stop();
         throw error;
       }
-      attachReceivers(this);
+      attachAll(this);
       return transceiver;
     }
   };
@@ -107,16 +127,24 @@ export function simplePeerFactory(): PeerFactory {
     if (!g.RTCPeerConnection || !g.RTCSessionDescription || !g.RTCIceCandidate) {
       throw new RoomError('peer-failed', 'this environment has no RTCPeerConnection', { participantId: options.remoteId });
     }
+    let link: SimplePeerLink | undefined;
+    const hooks: Hooks = {
+      onSender: options.onSender,
+      onReceiver: options.onReceiver,
+      // Failing the whole connection is the safe answer; the room shows the participant 'failed'.
+      onAttachFailed: (cause) => link?.emit('error', Object.assign(new Error('a transceiver could not be encrypted', { cause }), { code: 'ERR_TRANSFORM_ATTACH' })),
+    };
     const peer = new SimplePeer({
       initiator: options.initiator,
       config: options.config,
       trickle: true,
       wrtc: {
-        RTCPeerConnection: hookedPeerConnection(g.RTCPeerConnection, options),
+        RTCPeerConnection: hookedPeerConnection(g.RTCPeerConnection, hooks),
         RTCSessionDescription: g.RTCSessionDescription,
         RTCIceCandidate: g.RTCIceCandidate,
       },
     });
-    return new SimplePeerLink(peer);
+    link = new SimplePeerLink(peer);
+    return link;
   };
 }

@@ -211,6 +211,17 @@ const api = {
     source = canvasStream(seed);
     await room.setLocalStream(new MediaStream([...source.stream.getVideoTracks(), ...(audio ? [audio] : [])]));
   },
+  /** Starts sending audio too (a new track kind: renegotiation). */
+  async addAudio(): Promise<void> {
+    if (!room || !source) throw new Error('not joined');
+    audio ??= audioTrack();
+    await room.setLocalStream(new MediaStream([...source.stream.getVideoTracks(), audio]));
+  },
+  /** Stops sending audio (renegotiation). */
+  async removeAudio(): Promise<void> {
+    if (!room || !source) throw new Error('not joined');
+    await room.setLocalStream(new MediaStream(source.stream.getVideoTracks()));
+  },
   /** Leaves (twice: idempotent); returns the wall-clock time the leave started. */
   async leave(): Promise<number> {
     const t = now();

@@ -93,6 +93,32 @@ describe('room: two participants (a)', { concurrency: false }, () => {
   });
 });
 
+describe('room: renegotiation', { concurrency: false }, () => {
+  test('a track kind added mid-call by either side arrives decrypted (initiator offers; the other asks it to)', async () => {
+    const alice = await participant('alice-r', 1, { audio: false }); // 'alice-r' < 'bob-r': the initiator
+    const bob = await participant('bob-r', 2, { audio: false });
+    assert.ok(sees(await picture(bob, alice)) && sees(await picture(alice, bob)));
+    for (const [tx, rx] of [[alice, bob], [bob, alice]]) {
+      await tx.call('addAudio');
+      const s = await pollUntil(() => rx.call('stats'), (x) => x.participants[tx.id].audioFrames > 20);
+      assert.ok(s.participants[tx.id].audioFrames > 20, `${rx.id} decrypts ${tx.id}'s new audio: ${JSON.stringify(s.participants[tx.id])}`);
+      assert.equal(s.participants[tx.id].state, 'encrypted');
+      const st = await rx.call('state');
+      assert.ok(st.events.includes(`track:${tx.id}:audio`));
+    }
+    // Removing it again renegotiates; video keeps decoding.
+    await alice.call('removeAudio');
+    const before = (await bob.call('stats')).participants[alice.id];
+    const after = await pollUntil(() => bob.call('stats'), (x) => x.participants[alice.id].videoFrames > before.videoFrames + 20);
+    assert.ok(after.participants[alice.id].videoFrames > before.videoFrames + 20);
+    assert.ok(sees(await picture(bob, alice)));
+    assert.deepEqual((await alice.call('state')).events.filter((e) => e.startsWith('error')), []);
+    assert.deepEqual((await bob.call('state')).events.filter((e) => e.startsWith('error')), []);
+    await alice.call('leave');
+    await bob.call('leave');
+  });
+});
+
 describe('room: a leave rekeys (d) and a screen share stays encrypted (f)', { concurrency: false }, () => {
   test('three participants; one leaves: the others keep decoding, move to a new epoch the leaver has no key for', async () => {
     const [alice, bob, carol] = [await participant('alice-d', 1), await participant('bob-d', 2), await participant('carol-d', 3)];
