@@ -59,16 +59,30 @@ function makeIdentity(seed: Uint8Array, displayName?: string, attestation?: Uint
   return identity;
 }
 
+/** Display names travel in handshakes, which limit them (protocol `LIMITS.displayName`). */
+const MAX_DISPLAY_NAME = 128;
+
+function checkCardFields(displayName: string | undefined, attestation: Uint8Array | undefined): void {
+  if (displayName !== undefined && displayName.length > MAX_DISPLAY_NAME) {
+    throw new KeyError('invalid-identity', 'display name longer than 128 characters');
+  }
+  if (attestation !== undefined && attestation.length !== 64) {
+    throw new KeyError('invalid-identity', 'attestation must be a 64-byte Ed25519 signature');
+  }
+}
+
 /**
  * Create a new random Ed25519 identity.
  *
- * @throws never
+ * @throws KeyError `'invalid-identity'` for a display name over 128 characters or an
+ *   attestation that is not 64 bytes.
  * @example
  * ```ts
  * const me = createIdentity({ displayName: 'Dr. Rivera' });
  * ```
  */
 export function createIdentity(opts?: { displayName?: string; attestation?: Uint8Array }): Identity {
+  checkCardFields(opts?.displayName, opts?.attestation);
   const seed = ed25519.utils.randomSecretKey();
   const id = makeIdentity(seed, opts?.displayName, opts?.attestation);
   seed.fill(0);
@@ -78,7 +92,8 @@ export function createIdentity(opts?: { displayName?: string; attestation?: Uint
 /**
  * The same identity with an attestation from the app's server attached.
  *
- * @throws KeyError `'invalid-identity'` if `identity` was not made by sealrtc.
+ * @throws KeyError `'invalid-identity'` if `identity` was not made by sealrtc, or the
+ *   attestation is not 64 bytes.
  * @example
  * ```ts
  * const attested = withAttestation(me, await myServer.attest(me.card));
@@ -87,6 +102,7 @@ export function createIdentity(opts?: { displayName?: string; attestation?: Uint
 export function withAttestation(identity: Identity, attestation: Uint8Array): Identity {
   const seed = seeds.get(identity);
   if (!seed) throw new KeyError('invalid-identity', 'not a sealrtc identity');
+  checkCardFields(identity.displayName, attestation);
   return makeIdentity(seed, identity.displayName, attestation);
 }
 

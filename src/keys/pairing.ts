@@ -89,9 +89,15 @@ export class Pairing {
     });
   }
 
-  /** A peer announced itself: answer with our auth (once per peer commitment). */
+  /**
+   * A peer announced itself: answer with our auth (once per peer commitment).
+   *
+   * @throws KeyError `'misrouted'` when the id belongs to a live peer with another identity.
+   */
   async onHello(m: HelloMessage, live: PartyKeys | undefined): Promise<void> {
     if (live && equalBytes(live.idk, m.idk) && equalBytes(await commitTo(live.eph), m.commit)) return; // duplicate
+    // Not worth a signature: onAuth would refuse another identity for a live peer's id anyway.
+    if (live && !equalBytes(live.idk, m.idk)) throw new KeyError('misrouted', 'peer id already held by another identity');
     const p = this.#pending.get(m.id);
     if (p?.commit && p.idk && equalBytes(p.commit, m.commit) && equalBytes(p.idk, m.idk)) return; // duplicate
     this.#setPending(m.id, { idk: m.idk, commit: m.commit, early: p?.early ?? [] });

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIdentity, GroupKeySession, MemoryKnownIdentityStore, withAttestation, attestCard, type Identity } from '../../src/keys/index.js';
 import { decodeWire, encodeWire, type WireMessage } from '../../src/protocol/index.js';
+import { createEphemeral, transcript } from '../../src/keys/handshake.js';
 import { MemorySignalingHub, type Envelope } from '../../src/testing/index.js';
 import type { Signaling } from '../../src/signaling/types.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -314,6 +315,24 @@ describe('(c) forgeries', () => {
     // m1's real session ignored the auth m0 addressed to eve's commitment (a duplicate of its live peer).
     expect(b.errors).toEqual([]);
     await eve.close();
+  });
+
+  it('an unsolicited, validly signed auth for a live peer id from another identity is refused', async () => {
+    const { hub, members } = await room(2);
+    live = members;
+    const [a, b] = members as [Member, Member];
+    const before = snapshot(a);
+    const hello = hub.transcript.map((e) => decodeWire(e.data)).find((m) => m.t === 'hello' && m.id === 'm0');
+    if (hello?.t !== 'hello') throw new Error('no hello from m0 in the transcript');
+    const eve = createIdentity({ displayName: 'user m1' });
+    const eph = await createEphemeral();
+    const signer = { id: 'm1', idk: eve.publicKey, eph: eph.publicKey, name: 'user m1', att: new Uint8Array(0) };
+    const sig = eve.sign(transcript('room-1', signer, { id: 'm0', idk: hello.idk, commit: hello.commit }));
+    hub.inject({ from: 'm1', to: 'm0', data: encodeWire({ v: 1, t: 'auth', room: 'room-1', to: 'm0', ...signer, sig }) });
+    await settle(hub, members);
+    expect(codes(a)).toEqual(new Set(['misrouted']));
+    expect(snapshot(a)).toEqual(before);
+    expect(a.session.peers.get('m1')!.identityKey).toEqual(b.identity.publicKey);
   });
 
   it('a forged sealed message with random ciphertext fails authentication', async () => {

@@ -56,6 +56,13 @@ describe('identity', () => {
     expect(createIdentity().publicKey).not.toEqual(me.publicKey);
   });
 
+  it('refuses card fields that could never travel in a handshake', () => {
+    expect(code(() => createIdentity({ displayName: 'x'.repeat(129) }))).toBe('invalid-identity');
+    expect(code(() => createIdentity({ displayName: 'x'.repeat(128) }))).toBeUndefined();
+    expect(code(() => createIdentity({ attestation: new Uint8Array(63) }))).toBe('invalid-identity');
+    expect(code(() => withAttestation(createIdentity(), new Uint8Array(65)))).toBe('invalid-identity');
+  });
+
   it('rejects garbage and foreign objects on import/export', () => {
     expect(code(() => importIdentity(new Uint8Array([1, 2, 3])))).toBe('invalid-identity');
     expect(code(() => importIdentity(new Uint8Array(0)))).toBe('invalid-identity');
