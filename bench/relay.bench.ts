@@ -55,7 +55,7 @@ async function relayRole(): Promise<void> {
     if (m.kind === 'mem') {
       (globalThis as { gc?: () => void }).gc?.();
       const u = process.memoryUsage();
-      send({ kind: 'mem', rss: u.rss, heap: u.heapUsed, routed: relay.metrics().messagesRouted });
+      send({ kind: 'mem', rss: u.rss, heap: u.heapUsed, errors: relay.metrics().errors });
     } else if (m.kind === 'stop') void relay.close({ drainMs: 200 }).then(() => process.exit(0));
   });
   send({ kind: 'ready', url: relay.url });
@@ -126,7 +126,15 @@ async function clientRole(): Promise<void> {
       }
     }
   }, tickMs);
-  await new Promise((r) => setTimeout(r, Math.max(0, end - now()) + 1500));
+  await new Promise((r) => setTimeout(r, Math.max(0, end - now())));
+  // Drain: wait until deliveries stop (quiet for 1 s), at most 15 s.
+  for (let last = -1, quietSince = now(), stop = now() + 15_000; now() < stop && now() - quietSince < 1000;) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (received !== last) {
+      last = received;
+      quietSince = now();
+    }
+  }
   clearInterval(timer);
   send({ kind: 'done', sent, received, latencies });
   for (const c of socks.values()) c.ws.terminate();
@@ -149,6 +157,8 @@ function child(roleName: string, extra: Record<string, string>): ChildProcess {
   });
 }
 
+const notes: string[] = [];
+let baseRate = NaN;
 async function runMode(mode: 'single' | 'redis'): Promise<string> {
   const kids: ChildProcess[] = [];
   try {
@@ -181,13 +191,48 @@ async function runMode(mode: 'single' | 'redis'): Promise<string> {
     const sent = results.reduce((s, r) => s + Number(r.sent), 0);
     const received = results.reduce((s, r) => s + Number(r.received), 0);
     const q = (p: number): string => (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN).toFixed(1);
+    const errs = await Promise.all(relays.map((r) => { r.send({ kind: 'mem' }); return next(r, 'mem', 10_000); }));
+    notes.push(`${mode}: relay error counters ${errs.map((e) => JSON.stringify(e.errors)).join(' ')}`);
     for (const r of relays) r.send({ kind: 'stop' });
     const perConn = (x: number, y: number): string => ((y - x) / N / 1024).toFixed(1);
-    return `| ${mode === 'single' ? '1 process' : '2 processes + Redis'} | ${N} | ${R} | ${connectS.toFixed(1)} | ${Math.round(sent / SECONDS)} | ${Math.round(received / SECONDS)} | ${(received / Math.max(1, sent) * 100).toFixed(2)} % | ${q(0.5)} | ${q(0.99)} | ${perConn(before.rss, after.rss)} | ${perConn(before.heap, after.heap)} |`;
+    return `| ${mode === 'single' ? '1 process' : '2 processes + Redis'} | ${N} | ${R} | ${connectS.toFixed(1)} | ${Math.round(sent / SECONDS)} | ${Math.round(received / SECONDS)} | ${(received / Math.max(1, sent) * 100).toFixed(2)} % | ${q(0.5)} | ${q(0.99)} | ${perConn(before.rss, after.rss)} | ${perConn(before.heap, after.heap)} | ${(received / SECONDS / baseRate).toFixed(2)} |`;
   } finally {
     await new Promise((r) => setTimeout(r, 300));
     for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
   }
+}
+
+/** Baseline in this run: one sender → one receiver through an in-process relay, as fast as acks allow. */
+async function baseline(): Promise<number> {
+  const relay = await createRelayServer({ port: 0, logLevel: 'warn', limits: { maxMessagesPerSec: 1e6, maxBytesPerSec: 1e9 } });
+  const M = 20_000;
+  let got = 0;
+  const open = (peer: string, onSeq: (ws: WebSocket, seq: number) => void): Promise<WebSocket> => new Promise((resolve) => {
+    const ws = new WebSocket(relay.url, { perMessageDeflate: false });
+    ws.on('message', (d: Buffer) => {
+      const f = decodeRelayFrame(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      if (f.t === 'welcome') resolve(ws);
+      else if (f.t === 'deliver') onSeq(ws, f.seq);
+    });
+    ws.once('open', () => ws.send(encodeClientFrame({
+      t: 'join', room: 'base', peer, token: new Uint8Array(), resumeKey: new Uint8Array(16), instance: new Uint8Array(8), lastDeliverySeq: 0,
+    })));
+  });
+  const a = await open('a', () => undefined);
+  await open('b', (ws, seq) => {
+    got++;
+    if (seq % 64 === 0) ws.send(encodeClientFrame({ t: 'ack', seq }));
+  });
+  const payload = new Uint8Array(PAYLOAD);
+  const t0 = now();
+  for (let i = 1; i <= M; i++) {
+    a.send(encodeClientFrame({ t: 'send', seq: i, to: 'b', payload }));
+    if (i % 500 === 0) await new Promise((r) => setImmediate(r));
+  }
+  while (got < M && now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 5));
+  const rate = got / ((now() - t0) / 1000);
+  await relay.close({ drainMs: 100 });
+  return rate;
 }
 
 async function driver(): Promise<void> {
@@ -200,9 +245,12 @@ async function driver(): Promise<void> {
   console.log(`load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine skews every figure)`);
   console.log(`N=${N} clients, R=${R} rooms, ${RATE} msg/s per client offered (${N * RATE}/s), ${PAYLOAD} B payloads, ${SECONDS} s, ${PROCS} client processes, ulimit -n ${ulimit}`);
   if (Number(ulimit) < N + 1000) console.log(`warning: ulimit -n ${ulimit} may be too low for ${N} connections (raise it: ulimit -n ${N * 2})`);
-  console.log('\n| relay | clients | rooms | connect s | offered msg/s | routed msg/s | delivered | p50 ms | p99 ms | RSS KiB/conn | heap KiB/conn |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  baseRate = await baseline();
+  console.log(`baseline (same run): 1 sender → 1 receiver through an in-process relay: ${Math.round(baseRate)} msg/s`);
+  console.log('\n| relay | clients | rooms | connect s | offered msg/s | routed msg/s | delivered | p50 ms | p99 ms | RSS KiB/conn | heap KiB/conn | routed ÷ baseline |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const mode of (process.env.BENCH_MODES ?? 'single,redis').split(',') as ('single' | 'redis')[]) console.log(await runMode(mode));
+  for (const n of notes) console.log(`\n${n}`);
   console.log(`\nload average after: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   clearTimeout(abort);
 }
