@@ -21,12 +21,23 @@ import { TypedEmitter } from '../events.js';
 import { RoomError } from './errors.js';
 import type { MeshPeer, MeshPeerEvents, PeerFactory, PeerFactoryOptions, PeerSignal } from './peer.js';
 
-type Hooks = Pick<PeerFactoryOptions, 'onSender' | 'onReceiver'> & {
+/** What {@link hookedPeerConnection} reports to. */
+export type Hooks = Pick<PeerFactoryOptions, 'onSender' | 'onReceiver'> & {
   /** A transceiver found in an event could not be put behind the transform (it was stopped). */
   onAttachFailed(error: unknown): void;
 };
 
-function hookedPeerConnection(Base: typeof RTCPeerConnection, hooks: Hooks): typeof RTCPeerConnection {
+/**
+ * An `RTCPeerConnection` subclass that attaches transforms to every sender and receiver the
+ * moment its transceiver exists (exported for tests; the room uses it via simple-peer).
+ *
+ * @throws whatever `hooks.onSender` throws, from `addTrack`/`addTransceiver` (the sender is removed first).
+ * @example
+ * ```ts
+ * const PC = hookedPeerConnection(RTCPeerConnection, { onSender, onReceiver, onAttachFailed });
+ * ```
+ */
+export function hookedPeerConnection(Base: typeof RTCPeerConnection, hooks: Hooks): typeof RTCPeerConnection {
   /**
    * Put every transceiver's receiver *and* sender behind its transform as soon as it exists.
    * Senders too: a transceiver created by a remote offer has a track-less sender that a later
