@@ -55,5 +55,10 @@ export interface GroupKeySessionOptions {
   trustStore?: KnownIdentityStore;
   /** App server Ed25519 public key; when set, only peers with a card attested by it are admitted. */
   attestationKey?: Uint8Array;
+  /**
+   * Lobby gate: when it returns true for a newly authenticated peer, none of this participant's
+   * media keys is sent to it until `releaseKeys(peer.id)` (the room admitted it). Default: never hold.
+   */
+  holdKeys?: (peer: PeerInfo) => boolean;
 }
 

@@ -57,6 +57,8 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
   readonly #attestationKey: Uint8Array | undefined;
   readonly #peers = new Map<string, Peer>();
   readonly #infos = new Map<string, PeerInfo>();
+  readonly #hold: ((peer: PeerInfo) => boolean) | undefined;
+  readonly #held = new Set<string>(); // authenticated, but no key of ours sent yet (lobby)
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #own: SenderKeys;
   readonly #receive: ReceiveKeys;
@@ -80,6 +82,7 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     const { rekeyIntervalMs: rekey = 600_000, switchTimeoutMs = 1000, overlapMs: overlap = 1000 } = opts;
     this.#opts = { rekey, switch: Math.min(switchTimeoutMs, 1000), overlap };
     this.#trust = opts.trustStore;
+    this.#hold = opts.holdKeys;
     this.#attestationKey = opts.attestationKey && new Uint8Array(opts.attestationKey);
     this.#own = new SenderKeys(opts.keySink);
     this.#receive = new ReceiveKeys(opts.keySink);
@@ -145,6 +148,16 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
       if (this.#peers.get(peerId) !== peer) throw new KeyError('not-connected', 'peer left before the message was sent');
       await this.#sendSealed(peer, { t: 'app', data: copy });
     });
+  }
+
+  /** Lobby: send our key to a peer `holdKeys` held back; the join ratchet runs now. @throws never */
+  releaseKeys(peerId: string): Promise<void> {
+    return this.#enqueue(() => this.#held.delete(peerId) && this.#peers.has(peerId) ? this.#release(this.#peers.get(peerId)!) : undefined);
+  }
+
+  /** Expel: drop a peer's channel and keys; unless it was held, rekey without it. @throws never */
+  removePeer(peerId: string): Promise<void> {
+    return this.#enqueue(() => this.#peers.has(peerId) ? this.#removePeer(this.#peers.get(peerId)!) : undefined);
   }
 
   /** Resolves when all protocol work queued so far is done (tests and benchmarks). */
@@ -310,16 +323,21 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     this.#delivered = false;
     const change = this.#trust && (await checkKnownIdentity(this.#trust, info));
     if (change) this.emit('identity-changed', change);
+    if (this.#hold?.(info)) this.#held.add(a.id);
     this.emit('peer-joined', info);
     await this.#updateCallCode();
-    const before = this.#own.newest;
-    const k = await this.#own.forJoin();
-    if (k !== before) await this.#newKeyDelivery();
-    else await this.#sendSealed(peer, { t: 'key', kid: k.kid, key: k.key });
+    if (!this.#held.has(a.id)) await this.#release(peer);
     for (const m of a.early) {
       if (this.#peers.get(a.id) !== peer) break;
       await this.#openSealed(peer, m).catch((e: unknown) => this.#fail(e));
     }
+  }
+
+  async #release(peer: Peer): Promise<void> {
+    const before = this.#own.newest;
+    const k = await this.#own.forJoin();
+    if (k !== before) await this.#newKeyDelivery();
+    else await this.#sendSealed(peer, { t: 'key', kid: k.kid, key: k.key });
   }
 
   async #removePeer(peer: Peer): Promise<void> {
@@ -332,7 +350,8 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     this.#currentAcked.delete(id);
     this.emit('peer-left', peer.info);
     await this.#updateCallCode();
-    await this.#freshKey(); // the leaver knew every key so far: only a fresh one shuts it out
+    // The leaver knew every key so far: only a fresh one shuts it out. A held peer knew none.
+    if (!this.#held.delete(id)) await this.#freshKey();
   }
 
   async #updateCallCode(): Promise<void> {
@@ -356,7 +375,7 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     const k = this.#own.pending;
     if (!k) return;
     this.#delivered = false;
-    const sends = [...this.#peers.values()].map((p) => this.#sendSealed(p, { t: 'key', kid: k.kid, key: k.key }));
+    const sends = this.#keyed().map((p) => this.#sendSealed(p, { t: 'key', kid: k.kid, key: k.key }));
     for (const r of await Promise.allSettled(sends)) if (r.status === 'rejected') this.#fail(r.reason);
     if (this.#switchTimer) {
       clearTimeout(this.#switchTimer);
@@ -369,7 +388,11 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
   }
 
   #maybeSwitch(): void {
-    if (this.#own.pendingAckedBy(this.#peers.keys())) this.#switch();
+    if (this.#own.pendingAckedBy(this.#keyed().map((p) => p.keys.id))) this.#switch();
+  }
+
+  #keyed(): Peer[] { // everyone authenticated but the held: they get our keys
+    return [...this.#peers.values()].filter((p) => !this.#held.has(p.keys.id));
   }
 
   #switch(): void {
@@ -382,9 +405,10 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
   }
 
   #checkDelivered(): void {
+    const keyed = this.#keyed().map((p) => p.keys.id);
     const ok =
-      this.#peers.size > 0 && !this.#own.pending && this.#own.current !== undefined &&
-      [...this.#peers.keys()].every((id) => this.#currentAcked.has(id) && this.#receive.latest(id) !== undefined);
+      keyed.length > 0 && !this.#own.pending && this.#own.current !== undefined &&
+      keyed.every((id) => this.#currentAcked.has(id) && this.#receive.latest(id) !== undefined);
     if (ok && !this.#delivered) {
       this.#delivered = true;
       this.emit('keys-delivered');
