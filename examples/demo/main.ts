@@ -88,6 +88,10 @@ async function start(): Promise<void> {
     if (s === 'reconnecting') say('Connection to the relay lost — reconnecting…', 'wait');
     if (s === 'open') say(`In the call as ${name}.`, 'ok');
   });
+  // Closed without our close() (reason set): the relay is gone for good, e.g. the demo was stopped.
+  signaling.on('closed', (reason) => {
+    if (reason) say(`Disconnected from the relay (${reason.code}). Reload the page to join again once it is back.`, 'error');
+  });
 
   const room = await joinRoom({
     roomId,

@@ -92,8 +92,8 @@ test('npm run demo: two tabs hold an end-to-end encrypted call with matching saf
   const alice = await join(`room=${room}&name=Alice`);
   const bob = await join(`room=${room}&name=Bob&source=pattern`);
   const ready = (v) => v.state === 'encrypted' && v.playing && v.framesDecoded > 20 && v.width > 0 && /^[1-9]\d* frames decrypted/.test(v.counters);
-  const a = await pollUntil(() => view(alice.page), ready, { attempts: 200 });
-  const b = await pollUntil(() => view(bob.page), ready, { attempts: 200 });
+  const a = await pollUntil(() => view(alice.page), ready, { attempts: 400 });
+  const b = await pollUntil(() => view(bob.page), ready, { attempts: 400 });
   assert.ok(ready(a), `alice sees bob: ${JSON.stringify(a)}`);
   assert.ok(ready(b), `bob sees alice: ${JSON.stringify(b)}`);
   assert.equal(a.name, 'Bob');

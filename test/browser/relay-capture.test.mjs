@@ -194,16 +194,16 @@ test('the relay never sees key material or SDP/ICE during a three-party call wit
   const roomId = 'relay-capture-room';
   const alice = await participant('alice', roomId);
   const bob = await participant('bob', roomId);
-  assert.ok(allEncrypted(['bob'])(await pollUntil(() => alice.call('stats'), allEncrypted(['bob']), { attempts: 200 })), 'alice decrypts bob');
+  assert.ok(allEncrypted(['bob'])(await pollUntil(() => alice.call('stats'), allEncrypted(['bob']), { attempts: 400 })), 'alice decrypts bob');
   const carol = await participant('carol', roomId);
   for (const [p, others] of [[alice, ['bob', 'carol']], [bob, ['alice', 'carol']], [carol, ['alice', 'bob']]]) {
-    const s = await pollUntil(() => p.call('stats'), allEncrypted(others), { attempts: 200 });
+    const s = await pollUntil(() => p.call('stats'), allEncrypted(others), { attempts: 400 });
     assert.ok(allEncrypted(others)(s), `${p.id} decrypts ${others}: ${JSON.stringify(s)}`);
   }
   const beforeLeave = await alice.call('stats');
   await carol.call('leave');
   const rekeyed = (s) => s.peers.carol === undefined && s.epoch > beforeLeave.epoch && s.peers.bob?.lastKid !== beforeLeave.peers.bob.lastKid && s.peers.bob?.state === 'encrypted';
-  const afterLeave = await pollUntil(() => alice.call('stats'), rekeyed, { attempts: 200 });
+  const afterLeave = await pollUntil(() => alice.call('stats'), rekeyed, { attempts: 400 });
   assert.ok(rekeyed(afterLeave), `alice and bob moved to fresh keys: ${JSON.stringify([beforeLeave, afterLeave])}`);
 
   const got = { alice: await alice.call('secrets'), bob: await bob.call('secrets'), carol: await carol.call('secrets') };
