@@ -60,7 +60,16 @@ export interface RelayServer {
   close(opts?: { drainMs?: number }): Promise<void>;
 }
 
-/** The relay could not start. */
+/**
+ * The relay could not start: `'listen-failed'` (the address is in use or not allowed) or
+ * `'redis-failed'` (Redis unreachable with `redisUrl` set).
+ *
+ * @example
+ * ```ts
+ * try { await createRelayServer({ port: 8787 }); }
+ * catch (e) { if (e instanceof RelayError && e.code === 'listen-failed') console.error('port 8787 is taken'); }
+ * ```
+ */
 export class RelayError extends SealError<'listen-failed' | 'redis-failed'> {}
 
 /**

@@ -29,7 +29,16 @@ export type TokenKey = { hmacSecret: Uint8Array } | { ed25519PublicKey: Uint8Arr
 /** Signing side of {@link TokenKey}. */
 export type TokenSigningKey = { hmacSecret: Uint8Array } | { ed25519SecretKey: Uint8Array };
 
-/** A token was malformed, badly signed, expired or for another room/peer. */
+/**
+ * A token was malformed, badly signed, expired or for another room/peer (always `'join-denied'`;
+ * the message says which check failed, never the token).
+ *
+ * @example
+ * ```ts
+ * try { await verifyJoinToken(token, { hmacSecret }); }
+ * catch (e) { if (e instanceof JoinTokenError) res.sendStatus(403); }
+ * ```
+ */
 export class JoinTokenError extends SealError<'join-denied'> {
   constructor(message: string) {
     super('join-denied', message);
