@@ -126,8 +126,12 @@ test('npm run demo: two tabs hold an end-to-end encrypted call with matching saf
 
   // Leave: Bob's page says so; Alice's tile for Bob goes away.
   await bob.page.click('#leave');
-  const left = await pollUntil(() => bob.page.evaluate(() => !document.getElementById('left-screen')?.hidden), Boolean, { attempts: 50 });
-  assert.ok(left, 'bob sees the left-the-call screen');
+  const screens = () => bob.page.evaluate(() => [
+    document.getElementById('left-screen')?.checkVisibility() ?? false,
+    document.querySelector('main')?.checkVisibility() ?? true,
+  ]);
+  const left = await pollUntil(screens, ([l, m]) => l && !m, { attempts: 50 });
+  assert.deepEqual(left, [true, false], 'bob sees the left-the-call screen instead of the call');
   const gone = await pollUntil(() => alice.page.evaluate(() => document.querySelector('.tile.remote') === null), Boolean, { attempts: 100 });
   assert.ok(gone, 'alice no longer shows bob');
   assert.deepEqual([...alice.errors, ...bob.errors], []);
