@@ -6,6 +6,8 @@
  * @module
  */
 import type { SealError } from '../errors.js';
+import type { SafeguardEvents, SafeguardJoinOptions } from './safeguard-types.js';
+import type { IdentityChange } from '../keys/index.js';
 import type { Signaling } from '../signaling/types.js';
 
 /**
@@ -44,7 +46,7 @@ export interface RemoteParticipant {
 }
 
 /** Events of a {@link Room}, as name → listener arguments. */
-export interface RoomEvents {
+export interface RoomEvents extends SafeguardEvents {
   [event: string]: unknown[];
   'participant-joined': [participant: RemoteParticipant];
   'participant-left': [participant: RemoteParticipant];
@@ -54,6 +56,8 @@ export interface RoomEvents {
   epoch: [epoch: number];
   /** The group call code changed (membership changed); everyone present shows the same code. */
   'call-code': [code: string];
+  /** Trust on first use: a known display identity showed up with another key — re-verify. */
+  'identity-changed': [change: IdentityChange];
   error: [error: SealError];
 }
 
@@ -87,7 +91,7 @@ export interface RoomE2EEStats {
 }
 
 /** Options of `joinRoom`; `I` is the identity type (`Identity` from `createIdentity`). */
-export interface JoinRoomOptions<I = unknown> {
+export interface JoinRoomOptions<I = unknown> extends SafeguardJoinOptions {
   /** Room id; bound into every handshake transcript. */
   roomId: string;
   /** This user's long-term identity (from `createIdentity`). */
@@ -125,6 +129,7 @@ export interface SessionEvents {
   'peer-message': [peerId: string, data: Uint8Array];
   epoch: [epoch: number];
   'call-code': [code: string];
+  'identity-changed': [change: IdentityChange];
   error: [error: SealError];
 }
 

@@ -257,7 +257,7 @@ export function fakeFactory(localId: string, log: FakeRtcLog): PeerFactory & { c
 
 /** Wait until `cond()` holds, polling the event loop a bounded number of times. */
 export async function until(cond: () => boolean, what = 'condition'): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 5000; i++) {
     if (cond()) return;
     await tick();
   }
