@@ -84,3 +84,33 @@ export function toBytes(data: unknown): Uint8Array | undefined {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return undefined;
 }
+
+/** A message awaiting the relay's ack. */
+export interface Pending {
+  seq: number;
+  to: string;
+  payload: Uint8Array;
+}
+
+/** Outgoing messages in sequence order until the relay acks them (cumulatively). */
+export class SendQueue {
+  readonly items: Pending[] = [];
+
+  /** Forget every message up to and including `seq`. */
+  ackUpTo(seq: number): void {
+    let i = 0;
+    while (i < this.items.length && (this.items[i] as Pending).seq <= seq) i++;
+    if (i > 0) this.items.splice(0, i);
+  }
+}
+
+/** Run an app callback; a throw is re-raised asynchronously so it surfaces without breaking us. */
+export function safeCall(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}

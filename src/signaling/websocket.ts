@@ -18,70 +18,15 @@
 import { TypedEmitter } from '../events.js';
 import type { Signaling } from './types.js';
 import { decodeRelayFrame, encodeClientFrame, INSTANCE_BYTES, RESUME_KEY_BYTES, type RelayFrame } from './envelope.js';
-import { relayCode, SignalingError, type SignalingErrorCode } from './errors.js';
-import { Backoff, type ReconnectOptions, SeenTracker, toBytes } from './resume.js';
+import { relayCode, SignalingError } from './errors.js';
+import { Backoff, safeCall, SeenTracker, SendQueue, toBytes, type Pending } from './resume.js';
+import type {
+  SignalingState, WebSocketConstructor, WebSocketLike, WebSocketSignalingEvents, WebSocketSignalingOptions,
+} from './websocket-options.js';
 
-/**
- * An event handler slot. Written as a method so that handler parameters compare
- * bivariantly: the browser's and `ws`'s richer event types both fit.
- */
-type Handler<E> = { handle(ev: E): void }['handle'];
-
-/** The part of the WebSocket API this client uses (the browser's, or `ws`'s in Node). */
-export interface WebSocketLike {
-  binaryType: string;
-  readonly readyState: number;
-  send(data: Uint8Array): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: never) => void) | null;
-  onmessage: Handler<{ data: unknown }> | null;
-  onclose: Handler<{ code: number }> | null;
-  onerror: ((ev: never) => void) | null;
-}
-
-/** A WebSocket constructor: `globalThis.WebSocket` or `import { WebSocket } from 'ws'`. */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
-
-/** Connection state. */
-export type SignalingState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-/** Options of {@link WebSocketSignaling.connect}. */
-export interface WebSocketSignalingOptions {
-  /** Relay URL(s), `ws://` or `wss://`. With several, reconnects rotate through them. */
-  url: string | readonly string[];
-  /** Room to join (1..255 UTF-8 bytes). */
-  roomId: string;
-  /** Peer id to use; default: the join token's, else one the relay assigns. */
-  peerId?: string;
-  /** Join token minted by the app's server; a function is called again before every reconnect. */
-  token?: string | (() => string | Promise<string>);
-  /** WebSocket constructor; default `globalThis.WebSocket` (Node 20 has none: pass `ws`'s). */
-  WebSocket?: WebSocketConstructor;
-  /** Heartbeat interval; the link counts as dead after 2.5× without a byte. Default 10 000 ms. */
-  heartbeatMs?: number;
-  /** Give up the first connection after this long. Default 10 000 ms. */
-  connectTimeoutMs?: number;
-  /** Reconnect backoff and budget. */
-  reconnect?: ReconnectOptions;
-  /** Most messages awaiting the relay's ack before `send` throws `'send-buffer-full'`. Default 1024. */
-  maxUnackedMessages?: number;
-  /** Cancels the initial connect. */
-  signal?: AbortSignal;
-}
-
-/** Events of {@link WebSocketSignaling}. */
-export interface WebSocketSignalingEvents {
-  [event: string]: unknown[];
-  state: [state: SignalingState];
-  'peer-joined': [peerId: string];
-  'peer-left': [peerId: string];
-  /** A non-fatal problem (a message the relay dropped, a malformed frame from the relay). */
-  error: [error: SignalingError];
-  /** Closed for good; `reason` is absent after `close()`. */
-  closed: [reason: SignalingError | undefined];
-}
-
-interface Pending { seq: number; to: string; payload: Uint8Array }
+export type {
+  SignalingState, WebSocketConstructor, WebSocketLike, WebSocketSignalingEvents, WebSocketSignalingOptions,
+} from './websocket-options.js';
 
 const FATAL_RECONNECTABLE = new Set(['slow-reader', 'idle-timeout', 'shutdown']);
 const ACK_EVERY = 32;
@@ -114,7 +59,7 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
   #ws: WebSocketLike | undefined;
   #urlIndex = 0;
   #nextSeq = 1;
-  #unacked: Pending[] = [];
+  readonly #unacked = new SendQueue();
   #deliverySeq = 0;
   #ackedDelivery = 0;
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
@@ -150,26 +95,17 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
   static connect(opts: WebSocketSignalingOptions): Promise<WebSocketSignaling> {
     const s = new WebSocketSignaling(opts);
     return new Promise<WebSocketSignaling>((resolve, reject) => {
-      const timeout = setTimeout(
-        () => s.#fail(new SignalingError('relay-unreachable', 'no relay answered in time')),
-        opts.connectTimeoutMs ?? 10_000,
-      );
-      const onAbort = (): void => s.#fail(new SignalingError('aborted', 'connect aborted'));
+      const fail = (code: 'relay-unreachable' | 'aborted', why: string) => () => s.#fail(new SignalingError(code, why));
+      const timeout = setTimeout(fail('relay-unreachable', 'no relay answered in time'), opts.connectTimeoutMs ?? 10_000);
+      const onAbort = fail('aborted', 'connect aborted');
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      s.#firstJoin = {
-        resolve: () => {
-          clearTimeout(timeout);
-          opts.signal?.removeEventListener('abort', onAbort);
-          resolve(s);
-        },
-        reject: (e) => {
-          clearTimeout(timeout);
-          opts.signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
+      const settle = (): void => {
+        clearTimeout(timeout);
+        opts.signal?.removeEventListener('abort', onAbort);
       };
+      s.#firstJoin = { resolve: () => (settle(), resolve(s)), reject: (e) => (settle(), reject(e)) };
       if (opts.signal?.aborted) onAbort();
-      else s.#dial();
+      else void s.#dial();
     });
   }
 
@@ -199,11 +135,11 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
   send(to: string, data: Uint8Array): void {
     if (this.#state === 'closed') throw new SignalingError('closed', 'signaling is closed');
     if (data.length > this.#maxPayload) throw new SignalingError('message-too-large', 'payload exceeds the relay maximum');
-    if (this.#unacked.length >= (this.#opts.maxUnackedMessages ?? 1024)) {
+    if (this.#unacked.items.length >= (this.#opts.maxUnackedMessages ?? 1024)) {
       throw new SignalingError('send-buffer-full', 'too many messages await the relay ack');
     }
     const m: Pending = { seq: this.#nextSeq++, to, payload: data.slice() };
-    this.#unacked.push(m);
+    this.#unacked.items.push(m);
     if (this.#joined) this.#transmit(m);
   }
 
@@ -271,26 +207,17 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
     ws.onmessage = (ev) => {
       if (this.#ws !== ws) return;
       this.#lastRx = Date.now();
-      const data = toBytes(ev.data);
-      if (!data) {
-        this.emit('error', new SignalingError('protocol-error', 'the relay sent a non-binary frame'));
-        return;
-      }
       let f: RelayFrame;
       try {
-        f = decodeRelayFrame(data);
+        f = decodeRelayFrame(toBytes(ev.data) ?? new Uint8Array(0));
       } catch (cause) {
-        this.emit('error', new SignalingError('protocol-error', 'the relay sent a malformed frame', { cause }));
+        this.emit('error', new SignalingError('protocol-error', 'the relay sent a malformed or text frame', { cause }));
         return;
       }
       this.#onFrame(f);
     };
-    ws.onclose = () => {
-      if (this.#ws === ws) this.#lost();
-    };
-    ws.onerror = () => {
-      // The close event that always follows carries the outcome.
-    };
+    ws.onclose = () => void (this.#ws === ws && this.#lost());
+    ws.onerror = () => undefined; // the close event that always follows carries the outcome
   }
 
   #onFrame(f: RelayFrame): void {
@@ -300,7 +227,7 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
       case 'deliver':
         if (!this.#sequenced(f.seq)) return;
         if (!this.#seen.accept(f.from, f.srcInstance, f.srcSeq)) return;
-        for (const l of [...this.#messageListeners]) this.#safe(() => l(f.from, f.payload));
+        for (const l of [...this.#messageListeners]) safeCall(() => l(f.from, f.payload));
         return;
       case 'joined':
         if (this.#sequenced(f.seq)) this.#peerJoined(f.peer);
@@ -309,7 +236,7 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
         if (this.#sequenced(f.seq)) this.#peerLeft(f.peer);
         return;
       case 'ack':
-        while (this.#unacked.length > 0 && (this.#unacked[0] as Pending).seq <= f.seq) this.#unacked.shift();
+        this.#unacked.ackUpTo(f.seq);
         return;
       case 'error': {
         const err = new SignalingError(relayCode(f.code), `relay error: ${relayCode(f.code)}`);
@@ -343,8 +270,8 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
       for (const p of [...this.#peers]) if (!now.has(p)) this.#peerLeft(p);
       for (const p of f.peers) this.#peerJoined(p);
     }
-    while (this.#unacked.length > 0 && (this.#unacked[0] as Pending).seq <= f.ackedSendSeq) this.#unacked.shift();
-    for (const m of this.#unacked) this.#transmit(m);
+    this.#unacked.ackUpTo(f.ackedSendSeq);
+    for (const m of this.#unacked.items) this.#transmit(m);
     this.#startHeartbeat();
     this.#setState('open');
     const first = this.#firstJoin;
@@ -379,7 +306,7 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
     if (!this.#peers.delete(p)) return;
     this.#seen.forget(p);
     this.emit('peer-left', p);
-    for (const l of [...this.#leftListeners]) this.#safe(() => l(p));
+    for (const l of [...this.#leftListeners]) safeCall(() => l(p));
   }
 
   #transmit(m: Pending): void {
@@ -451,7 +378,7 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
       ws.onclose = null;
       ws.close(1000);
     }
-    this.#unacked = [];
+    this.#unacked.items.length = 0;
     this.#resumeKey.fill(0);
     const first = this.#firstJoin;
     this.#firstJoin = undefined;
@@ -461,15 +388,5 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
     this.#leftListeners.clear();
   }
 
-  #safe(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
-  }
 }
 
-export type { SignalingErrorCode };
