@@ -10,7 +10,10 @@ import type { Signaling } from '../signaling/types.js';
 import { RoomError } from './errors.js';
 import type { PeerFactory } from './peer.js';
 import { Room } from './room.js';
-import type { JoinRoomOptions, LocalParticipant, RoomKeySession, RoomMediaController } from './types.js';
+import { Safeguards } from './safeguards.js';
+import { TypedEmitter } from '../events.js';
+import { AccessError } from './host.js';
+import type { JoinRoomOptions, LocalParticipant, RoomEvents, RoomKeySession, RoomMediaController, SessionPeer } from './types.js';
 
 /** Where the key session puts media keys (the controller, or nowhere in the testing opt-out). */
 export interface RoomKeySink {
@@ -23,13 +26,15 @@ export interface RoomKeySink {
 export interface RoomIdentity {
   readonly publicKey: Uint8Array;
   readonly displayName?: string;
+  /** Ed25519-sign (host commands, audit entries, chat). */
+  sign(message: Uint8Array): Uint8Array;
 }
 
 /** The factories `joinRoom` uses (real ones in browsers, fakes in Node tests). */
 export interface JoinDeps<I extends RoomIdentity> {
   /** Rejects with code `'e2ee-unsupported'` when encoded transforms are missing. */
   createController(options: { worker?: Worker }): Promise<RoomMediaController & RoomKeySink>;
-  createSession(options: { roomId: string; identity: I; signaling: Signaling; keySink: RoomKeySink }): RoomKeySession;
+  createSession(options: { roomId: string; identity: I; signaling: Signaling; keySink: RoomKeySink; holdKeys: (peer: SessionPeer) => boolean }): RoomKeySession;
   peerFactory: PeerFactory;
   onListenerError?: (error: unknown) => void;
 }
@@ -44,7 +49,8 @@ function validate(options: JoinRoomOptions<RoomIdentity>): void {
   const s = options.signaling as Partial<Signaling> | undefined;
   if (!s || typeof s.localId !== 'string' || typeof s.send !== 'function' || typeof s.onMessage !== 'function')
     throw bad('signaling must implement the Signaling interface');
-  if (!options.identity || !(options.identity.publicKey instanceof Uint8Array)) throw bad('identity must come from createIdentity');
+  if (!options.identity || !(options.identity.publicKey instanceof Uint8Array) || typeof options.identity.sign !== 'function')
+    throw bad('identity must come from createIdentity');
   if (options.iceServers !== undefined && !Array.isArray(options.iceServers)) throw bad('iceServers must be an array');
   if (options.e2ee !== undefined && options.e2ee !== 'required' && options.e2ee !== 'disabled-for-testing')
     throw bad("e2ee must be 'required' or 'disabled-for-testing'");
@@ -73,12 +79,25 @@ export async function joinRoomWith<I extends RoomIdentity>(options: JoinRoomOpti
       throw cause;
     }
   }
+  // Safeguards first: a role without a valid grant fails before anything touches the network.
+  const events = new TypedEmitter<RoomEvents>(deps.onListenerError ? { onListenerError: deps.onListenerError } : undefined);
+  const identity = options.identity;
+  let safeguards: Safeguards;
+  try {
+    safeguards = new Safeguards({ roomId: options.roomId, localId: options.signaling.localId, identity, options, inner: controller ?? DISCARD_KEYS, events });
+  } catch (cause) {
+    controller?.close();
+    if (cause instanceof AccessError) throw new RoomError('invalid-options', `joinRoom: ${cause.message}`, { cause });
+    throw cause;
+  }
   const session = deps.createSession({
     roomId: options.roomId,
     identity: options.identity,
     signaling: options.signaling,
-    keySink: controller ?? DISCARD_KEYS,
+    keySink: safeguards.keySink,
+    holdKeys: safeguards.holdKeys,
   });
+  safeguards.attach(session, controller);
   // The controller's settings win (encoded-streams mode needs them), and iceServers is
   // always explicit so no library default (public STUN) ever applies.
   const config: RTCConfiguration = {
@@ -92,9 +111,11 @@ export async function joinRoomWith<I extends RoomIdentity>(options: JoinRoomOpti
     identityKey: new Uint8Array(options.identity.publicKey),
   };
   // On a failed start, Room.open leaves the room, which closes the controller and the session.
-  return Room.open({
+  const room = await Room.open({
     roomId: options.roomId,
-    session,
+    session: safeguards.view,
+    events,
+    safeguards,
     controller,
     e2ee,
     peerFactory: deps.peerFactory,
@@ -103,4 +124,6 @@ export async function joinRoomWith<I extends RoomIdentity>(options: JoinRoomOpti
     ...(options.localStream ? { localStream: options.localStream } : {}),
     ...(deps.onListenerError ? { onListenerError: deps.onListenerError } : {}),
   });
+  safeguards.bindRoom(room);
+  return room;
 }

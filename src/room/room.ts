@@ -18,6 +18,10 @@ import { Mesh } from './mesh.js';
 import { Participant } from './participant.js';
 import { decodeSignal, encodeSignal, type PeerFactory } from './peer.js';
 import { SerialQueue } from './queue.js';
+import type { RoomRole } from './host.js';
+import type { AdmissionRequest } from './safeguard-types.js';
+import type { Safeguards } from './safeguards.js';
+import type { AuditLog } from './audit/index.js';
 import type {
   E2EEState, LocalParticipant, ParticipantE2EEStats, RemoteParticipant, RoomE2EEStats, RoomEvents,
   RoomKeySession, RoomMediaController, SessionPeer,
@@ -37,6 +41,10 @@ export interface RoomInit {
   localStream?: MediaStream;
   /** Where exceptions thrown by app listeners go (default: re-thrown asynchronously). */
   onListenerError?: (error: unknown) => void;
+  /** Shared event emitter (the safeguards emit on it too). */
+  events?: TypedEmitter<RoomEvents>;
+  /** Roles, lobby, host commands, audit, log-off, chat and files (`joinRoomWith` builds them). */
+  safeguards?: Safeguards;
 }
 
 /**
@@ -96,7 +104,7 @@ export class Room {
     this.roomId = init.roomId;
     this.localParticipant = init.localParticipant;
     this.#localStream = init.localStream ?? null;
-    this.#events = new TypedEmitter<RoomEvents>(init.onListenerError ? { onListenerError: init.onListenerError } : undefined);
+    this.#events = init.events ?? new TypedEmitter<RoomEvents>(init.onListenerError ? { onListenerError: init.onListenerError } : undefined);
     const { session, controller } = init;
     this.#mesh = new Mesh({
       localId: session.localId,
@@ -163,6 +171,50 @@ export class Room {
   /** Whether `leave()` was called. */
   get left(): boolean {
     return this.#leaving !== undefined;
+  }
+
+  // ---- safeguards (src/room/safeguards.ts, docs/hipaa.md); each throws RoomError 'invalid-options' without them
+
+  /** This device's signed, hash-chained audit trail (`audit.export()` → JSON Lines). */
+  get audit(): AuditLog { return this.#sg().audit; }
+  /** This device's role: `'host'`, `'co-host'` or `'participant'`. */
+  get role(): RoomRole { return this.#sg().role; }
+  /** Whether a host locked the room (no new admissions). */
+  get locked(): boolean { return this.#sg().access.locked; }
+  /** Joiners waiting for admission (host/co-host view). */
+  get lobby(): ReadonlyMap<string, AdmissionRequest> { return this.#sg().access.waiting; }
+  /** Host: admit a waiting joiner; only now do members release keys to it. @throws AccessError */
+  admit(id: string): Promise<void> { return this.#sg().access.admit(id); }
+  /** Host: refuse a waiting joiner. @throws AccessError */
+  deny(id: string): Promise<void> { return this.#sg().access.deny(id); }
+  /** Host: expel a member; it is cut off and every remaining sender re-keys. @throws AccessError */
+  expel(id: string): Promise<void> { return this.#sg().access.expel(id); }
+  /** Host/co-host: no new admissions until {@link Room.unlock}. @throws AccessError */
+  lock(): Promise<void> { return this.#sg().access.broadcast('lock'); }
+  /** Host/co-host: allow admissions again. @throws AccessError */
+  unlock(): Promise<void> { return this.#sg().access.broadcast('unlock'); }
+  /** Host: end the meeting for everyone (each member leaves and zeroes its keys). @throws AccessError */
+  endForAll(): Promise<void> { return this.#sg().access.broadcast('end'); }
+  /** Host: make a member co-host. @throws AccessError */
+  makeCoHost(id: string): Promise<void> { return this.#sg().access.broadcast('co-host', id); }
+  /** Host: hand the host role to a member (e.g. before leaving). @throws AccessError */
+  handOver(id: string): Promise<void> { return this.#sg().access.broadcast('hand-over', id); }
+  /** Audit that the user compared a verification string with a participant out of band. */
+  markVerified(id: string, result: 'match' | 'mismatch' = 'match', method: 'safety-number' | 'sas' | 'call-code' = 'safety-number'): void {
+    this.#sg().markVerified(id, result, method);
+  }
+  /** The user is active: push the idle log-off deadline back. */
+  reportActivity(): void { this.#sg().reportActivity(); }
+  /** Send an end-to-end sealed chat message to every member currently keyed; returns their ids. @throws ChatError */
+  sendChat(text: string): Promise<string[]> { return this.#sg().data.sendChat(text); }
+  /** Send an encrypted file to every member currently keyed ('file-progress' events). @throws FileTransferError */
+  sendFile(file: Blob | Uint8Array, options?: { name?: string; mimeType?: string; signal?: AbortSignal }): Promise<string[]> {
+    return this.#sg().data.sendFile(file, options);
+  }
+
+  #sg(): Safeguards {
+    if (!this.#init.safeguards) throw new RoomError('invalid-options', 'this room was built without safeguards');
+    return this.#init.safeguards;
   }
 
   /** Subscribe to a room event; returns the unsubscribe function. */

@@ -1,0 +1,376 @@
+/**
+ * Access control on each member's own device: roles, the lobby, the passcode check, lock,
+ * expel, end-for-all and host succession. Enforcement is the key gate: this member sends its
+ * media key to a peer only when {@link Access.canKey} says so, and hides every other peer from
+ * the media mesh. A relay can drop or delay safeguard messages, never forge them: commands are
+ * signed ({@link HostAuthority}) and travel inside the pairwise channels.
+ *
+ * Keying rule (lobby rooms): key peer P ⇔ this device is admitted (or holds a host role) and
+ * P holds a verified host role or was admitted by a host command this device accepted (naming
+ * P's id and identity key). Open rooms key every authenticated peer unless the room is locked.
+ * Expelled identities are never keyed again in this call.
+ *
+ * @module
+ */
+import type { SealError } from '../errors.js';
+import type { AuditDetails, AuditEventType } from './audit/index.js';
+import { AccessError, HostAuthority, keyHex, packSafeguard, signCommand, type HostCommand, type HostCommandOp, type RoomRole } from './host.js';
+import { decodeRole, encodeRole, verifyRoomRole } from './host.js';
+import { PasscodeVerifier, answerPasscodeChallenge, readPasscodeResult } from './passcode/index.js';
+import type { AdmissionRequest, SafeguardEvents, SafeguardJoinOptions } from './safeguard-types.js';
+import type { RoomKeySession, SessionPeer } from './types.js';
+
+/** The key session as the safeguards drive it (`GroupKeySession` has both optional members). */
+export interface GuardedSession extends RoomKeySession {
+  releaseKeys?(peerId: string): Promise<void>;
+  removePeer?(peerId: string): Promise<void>;
+}
+
+/** What {@link Access} needs from the room around it. */
+export interface AccessHooks {
+  readonly roomId: string;
+  readonly session: GuardedSession;
+  readonly identity: { readonly publicKey: Uint8Array; sign(message: Uint8Array): Uint8Array };
+  readonly options: SafeguardJoinOptions;
+  readonly now: () => number;
+  audit<T extends AuditEventType>(type: T, details: AuditDetails<T>): void;
+  emit<K extends keyof SafeguardEvents & string>(event: K, ...args: SafeguardEvents[K]): void;
+  error(error: SealError): void;
+  /** The peer may now appear in the media mesh / must leave it. */
+  show(id: string): void;
+  hide(id: string): void;
+  /** Leave the room (expelled, denied, ended). */
+  leave(reason: 'ended' | 'error'): void;
+}
+
+/**
+ * One member's access-control state.
+ *
+ * @throws AccessError from the host-only methods (`'not-authorized'`, `'not-in-lobby'`, `'room-locked'`).
+ * @example
+ * ```ts
+ * const access = new Access(hooks);          // built by the room
+ * room.on('admission-request', (r) => access.admit(r.id));
+ * ```
+ */
+export class Access {
+  readonly #h: AccessHooks;
+  readonly auth: HostAuthority;
+  readonly lobby: boolean;
+  role: RoomRole;
+  locked = false;
+  #selfAdmitted: boolean;
+  readonly #admitted = new Map<string, string>(); // id → identity key hex (members a host admitted)
+  readonly #pendingAdmit = new Map<string, string>(); // admitted before we authenticated them
+  readonly #expelled = new Set<string>(); // identity key hex
+  readonly #released = new Set<string>();
+  readonly #waiting = new Map<string, AdmissionRequest>();
+  #verifier: Promise<PasscodeVerifier> | undefined;
+
+  constructor(hooks: AccessHooks) {
+    this.#h = hooks;
+    this.auth = new HostAuthority(hooks.roomId, hooks.now);
+    const o = hooks.options;
+    this.lobby = o.admission === 'lobby';
+    this.role = o.role ?? 'participant';
+    if (this.role !== 'participant') {
+      if (!o.hostAuthorityKey || !o.roleGrant || !verifyRoomRole(o.roleGrant, hooks.roomId, hooks.identity.publicKey, this.role, o.hostAuthorityKey))
+        throw new AccessError('bad-role-grant', `role '${this.role}' needs a roleGrant that verifies under hostAuthorityKey`);
+    }
+    this.#selfAdmitted = !this.lobby || this.isHost();
+  }
+
+  /** True when this device holds the host or co-host role. */
+  isHost(): boolean {
+    return this.role !== 'participant';
+  }
+
+  /** Joiners waiting for admission (host view). */
+  get waiting(): ReadonlyMap<string, AdmissionRequest> {
+    return this.#waiting;
+  }
+
+  /** The key session's gate: hold keys from every newly authenticated peer unless keying is certain. */
+  holdKeys = (peer: SessionPeer): boolean => this.lobby || this.locked || this.#expelled.has(keyHex(peer.identityKey));
+
+  /** Whether this member sends its media keys to `id` (see the module comment). */
+  canKey(id: string): boolean {
+    const p = this.#h.session.peers.get(id);
+    if (!p || this.#expelled.has(keyHex(p.identityKey))) return false;
+    if (!this.lobby) return !this.locked || this.#released.has(id);
+    return this.#selfAdmitted && (this.auth.roles.has(id) || this.#admitted.get(id) === keyHex(p.identityKey));
+  }
+
+  // ── session events ──────────────────────────────────────────────────────────────────────
+
+  onPeerJoined(p: SessionPeer): void {
+    const h = this.#h;
+    if (this.#expelled.has(keyHex(p.identityKey))) return void h.session.removePeer?.(p.id);
+    if (!this.holdKeys(p)) this.#released.add(p.id);
+    const grant = h.options.roleGrant;
+    if (this.role !== 'participant' && grant) this.#send(p.id, packSafeguard('role', encodeRole(this.role, grant)));
+    const pending = this.#pendingAdmit.get(p.id);
+    if (pending === keyHex(p.identityKey)) this.#admitted.set(p.id, pending);
+    this.#pendingAdmit.delete(p.id);
+    if (this.lobby && !this.#selfAdmitted) this.#send(p.id, packSafeguard('knock'));
+    this.evaluate(p.id);
+  }
+
+  onPeerLeft(p: SessionPeer): void {
+    this.#released.delete(p.id);
+    this.#admitted.delete(p.id);
+    this.#waiting.delete(p.id);
+    const role = this.auth.roles.get(p.id);
+    this.auth.roles.delete(p.id);
+    this.#h.hide(p.id);
+    if (role === 'host') this.#succession();
+  }
+
+  /** Release keys to / show `id` when the keying rule now allows it. */
+  evaluate(id: string): void {
+    if (!this.canKey(id)) return;
+    if (!this.#released.has(id)) {
+      this.#released.add(id);
+      void this.#h.session.releaseKeys?.(id);
+    }
+    this.#h.show(id);
+  }
+
+  async onRole(from: string, body: Uint8Array): Promise<void> {
+    const peer = this.#h.session.peers.get(from);
+    const { role, grant } = decodeRole(body);
+    const key = this.#h.options.hostAuthorityKey;
+    if (!peer || !key || !verifyRoomRole(grant, this.#h.roomId, peer.identityKey, role, key))
+      throw new AccessError('bad-role-grant', 'a role grant did not verify');
+    this.#setRole(from, role);
+  }
+
+  async onKnock(from: string): Promise<void> {
+    const peer = this.#h.session.peers.get(from);
+    if (!this.isHost() || !this.lobby || !peer || this.#waiting.has(from) || this.canKey(from)) return;
+    if (this.locked) return this.#command('deny', from, []);
+    if (!this.#h.options.passcode) return this.#request(peer, false);
+    const verifier = await this.#passcodeVerifier();
+    this.#send(from, packSafeguard('passcode', verifier.challenge(keyHex(peer.identityKey))));
+  }
+
+  async onPasscode(from: string, body: Uint8Array): Promise<void> {
+    const h = this.#h;
+    const peer = h.session.peers.get(from);
+    if (!peer) return;
+    const binding = new TextEncoder().encode(peer.safetyNumber);
+    if (body[0] === 1) {
+      if (!this.auth.roles.has(from)) throw new AccessError('not-authorized', 'passcode challenge from a participant without a host role');
+      const reply = await answerPasscodeChallenge({ roomId: h.roomId, passcode: h.options.passcode, challenge: body, binding });
+      return this.#send(from, packSafeguard('passcode', reply));
+    }
+    if (body[0] === 3) {
+      try {
+        readPasscodeResult(body);
+      } catch (error) {
+        const code = (error as { code?: string }).code === 'rate-limited' ? 'rate-limited' : 'passcode-wrong';
+        h.error(new AccessError(code, 'the host refused this device\'s passcode', { cause: error }));
+      }
+      return;
+    }
+    if (!this.isHost() || !this.#verifier) return;
+    const verdict = await (await this.#verifier).verify(keyHex(peer.identityKey), body, binding);
+    const result = verdict.accepted ? 'accepted' : verdict.error.code === 'rate-limited' ? 'rate-limited' : 'wrong';
+    h.audit('passcode-attempt', { participantId: from, result });
+    this.#send(from, packSafeguard('passcode', verdict.reply));
+    if (verdict.accepted) this.#request(peer, true);
+    else await this.#command('deny', from, [], 'passcode-wrong');
+  }
+
+  onCommand(from: string, body: Uint8Array): void {
+    const peer = this.#h.session.peers.get(from);
+    if (!peer) return;
+    this.#apply(this.auth.accept(from, peer.identityKey, body), from);
+  }
+
+  // ── host actions ────────────────────────────────────────────────────────────────────────
+
+  /** Host: admit a waiting joiner. @throws AccessError `'not-authorized'`, `'not-in-lobby'`, `'room-locked'` */
+  async admit(id: string): Promise<void> {
+    this.#requireHost();
+    if (!this.#waiting.has(id)) throw new AccessError('not-in-lobby', 'that participant is not waiting for admission');
+    if (this.locked) throw new AccessError('room-locked', 'the room is locked');
+    const roster = [...this.#admitted].map(([pid, k]) => `${pid}:${k}`);
+    for (const [pid] of this.auth.roles) roster.push(`${pid}:${keyHex(this.#h.session.peers.get(pid)?.identityKey ?? new Uint8Array())}`);
+    roster.push(`${this.#h.session.localId}:${keyHex(this.#h.identity.publicKey)}`);
+    await this.#command('admit', id, roster);
+  }
+
+  /** Host: refuse a waiting joiner. @throws AccessError `'not-authorized'`, `'not-in-lobby'` */
+  async deny(id: string): Promise<void> {
+    this.#requireHost();
+    if (!this.#waiting.has(id)) throw new AccessError('not-in-lobby', 'that participant is not waiting for admission');
+    await this.#command('deny', id, []);
+  }
+
+  /** Host: cut a participant off; every remaining sender re-keys. @throws AccessError `'not-authorized'`, `'not-in-lobby'` */
+  async expel(id: string): Promise<void> {
+    this.#requireHost();
+    if (!this.#h.session.peers.has(id)) throw new AccessError('not-in-lobby', 'that participant is not present');
+    await this.#command('expel', id, []);
+  }
+
+  /** Host: lock/unlock/end, make co-host, hand over. @throws AccessError `'not-authorized'` */
+  async broadcast(op: 'lock' | 'unlock' | 'end' | 'co-host' | 'hand-over', target = ''): Promise<void> {
+    this.#requireHost(op === 'lock' || op === 'unlock' ? 'co-host' : 'host');
+    if (target && !this.#h.session.peers.has(target)) throw new AccessError('not-in-lobby', 'that participant is not present');
+    await this.#command(op, target, []);
+  }
+
+  /** Zero the passcode verifier's key. */
+  async close(): Promise<void> {
+    const v = this.#verifier;
+    this.#verifier = undefined;
+    if (v) (await v.catch(() => undefined))?.close();
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────
+
+  #requireHost(min: 'co-host' | 'host' = 'co-host'): void {
+    if (!this.isHost() || (min === 'host' && this.role !== 'host')) throw new AccessError('not-authorized', `only a ${min} may do that`);
+  }
+
+  #request(peer: SessionPeer, passcodeVerified: boolean): void {
+    const r: AdmissionRequest = {
+      id: peer.id, displayName: peer.displayName, identityKey: new Uint8Array(peer.identityKey),
+      safetyNumber: peer.safetyNumber, sas: peer.sas, passcodeVerified,
+    };
+    this.#waiting.set(peer.id, r);
+    this.#h.emit('admission-request', r);
+  }
+
+  async #passcodeVerifier(): Promise<PasscodeVerifier> {
+    const o = this.#h.options;
+    this.#verifier ??= PasscodeVerifier.create({ roomId: this.#h.roomId, passcode: o.passcode ?? '', ...(o.passcodeParams ? { params: o.passcodeParams } : {}), now: this.#h.now });
+    return this.#verifier;
+  }
+
+  async #command(op: HostCommandOp, target: string, roster: string[], denyReason?: 'passcode-wrong'): Promise<void> {
+    const h = this.#h;
+    const targetPeer = target ? h.session.peers.get(target) : undefined;
+    const cmd: HostCommand = {
+      room: h.roomId, op, issuer: h.session.localId, seq: this.auth.nextSeq(), target,
+      targetKey: targetPeer ? keyHex(targetPeer.identityKey) : '', roster,
+    };
+    const bytes = packSafeguard('command', signCommand(cmd, h.identity));
+    // Admit/deny go to the members and the target only; other lobby joiners learn nothing.
+    for (const id of h.session.peers.keys()) if (id === target || this.canKey(id)) this.#send(id, bytes);
+    this.#apply(cmd, h.session.localId, denyReason);
+  }
+
+  /** Apply an accepted (or own) command. */
+  #apply(cmd: HostCommand, by: string, denyReason?: 'passcode-wrong'): void {
+    const h = this.#h;
+    const me = h.session.localId;
+    const targetPeer = h.session.peers.get(cmd.target);
+    if (cmd.target === me ? cmd.targetKey !== keyHex(h.identity.publicKey) : targetPeer && keyHex(targetPeer.identityKey) !== cmd.targetKey)
+      throw new AccessError('bad-command', 'host command names the target with another identity key');
+    switch (cmd.op) {
+      case 'admit':
+        if (this.locked && by !== me) throw new AccessError('room-locked', 'admission while the room is locked');
+        this.#waiting.delete(cmd.target);
+        h.audit('admitted', { participantId: cmd.target, by });
+        if (cmd.target === me) {
+          this.#selfAdmitted = true;
+          for (const entry of cmd.roster) {
+            const [pid = '', k = ''] = entry.split(':');
+            this.#admitted.set(pid, k);
+            if (!h.session.peers.has(pid)) this.#pendingAdmit.set(pid, k);
+          }
+          h.emit('admitted', by);
+          for (const id of h.session.peers.keys()) this.evaluate(id);
+        } else if (targetPeer) {
+          this.#admitted.set(cmd.target, cmd.targetKey);
+          this.evaluate(cmd.target);
+        } else this.#pendingAdmit.set(cmd.target, cmd.targetKey);
+        return;
+      case 'deny':
+        this.#waiting.delete(cmd.target);
+        h.audit('denied', { participantId: cmd.target, by, reason: denyReason ?? (this.locked ? 'locked' : 'host-denied') });
+        if (cmd.target === me) {
+          h.emit('admission-denied', this.locked ? 'locked' : 'host-denied');
+          h.leave('error');
+        } else if (targetPeer && !this.canKey(cmd.target)) void h.session.removePeer?.(cmd.target);
+        return;
+      case 'expel':
+        h.audit('expelled', { participantId: cmd.target, by });
+        if (cmd.target === me) {
+          h.emit('expelled', by);
+          return h.leave('error');
+        }
+        this.#expelled.add(cmd.targetKey);
+        this.#admitted.delete(cmd.target);
+        this.#released.delete(cmd.target);
+        h.hide(cmd.target);
+        void h.session.removePeer?.(cmd.target);
+        h.emit('participant-expelled', cmd.target, by);
+        return;
+      case 'lock':
+      case 'unlock':
+        this.locked = cmd.op === 'lock';
+        h.audit(cmd.op === 'lock' ? 'locked' : 'unlocked', { by });
+        h.emit('locked', this.locked, by);
+        if (!this.locked) for (const id of h.session.peers.keys()) this.evaluate(id);
+        return;
+      case 'end':
+        h.audit('ended', { by });
+        if (by !== me) h.emit('ended', by);
+        return h.leave('ended');
+      case 'co-host':
+      case 'hand-over': {
+        const role = cmd.op === 'co-host' ? 'co-host' : 'host';
+        if (cmd.target === me) this.#setSelfRole(role, by);
+        else if (targetPeer) this.#setRole(cmd.target, role, by);
+        return;
+      }
+      default: {
+        const never: never = cmd.op;
+        throw new AccessError('bad-command', `unknown op ${String(never)}`);
+      }
+    }
+  }
+
+  #setRole(id: string, role: 'host' | 'co-host', by?: string): void {
+    this.auth.roles.set(id, role);
+    this.#h.audit('role-changed', { participantId: id, role, ...(by ? { by } : {}) });
+    this.#h.emit('role-changed', id, role);
+    this.evaluate(id);
+  }
+
+  #setSelfRole(role: 'host' | 'co-host', by?: string): void {
+    this.role = role;
+    this.#selfAdmitted = true;
+    const me = this.#h.session.localId;
+    this.#h.audit('role-changed', { participantId: me, role, ...(by ? { by } : {}) });
+    this.#h.emit('role-changed', me, role);
+    for (const id of this.#h.session.peers.keys()) this.evaluate(id);
+  }
+
+  /**
+   * The host left without handing over: if no host remains, the co-host with the lowest identity
+   * key (hex order) becomes host. Every member computes the same answer from what it sees.
+   */
+  #succession(): void {
+    if ([...this.auth.roles.values()].includes('host') || this.role === 'host') return;
+    const candidates = [...this.auth.roles].filter(([, r]) => r === 'co-host')
+      .map(([id]) => ({ id, key: keyHex(this.#h.session.peers.get(id)?.identityKey ?? new Uint8Array()) }));
+    if (this.role === 'co-host') candidates.push({ id: this.#h.session.localId, key: keyHex(this.#h.identity.publicKey) });
+    const next = candidates.sort((a, b) => (a.key < b.key ? -1 : 1))[0];
+    if (!next) return;
+    if (next.id === this.#h.session.localId) this.#setSelfRole('host');
+    else this.#setRole(next.id, 'host');
+  }
+
+  #send(id: string, bytes: Uint8Array): void {
+    try {
+      this.#h.session.sendToPeer(id, bytes);
+    } catch (error) {
+      this.#h.error(new AccessError('bad-command', 'could not send a safeguard message', { cause: error }));
+    }
+  }
+}
