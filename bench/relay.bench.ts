@@ -36,13 +36,19 @@ function send(m: Msg): void {
 function next(child: ChildProcess, kind: string, timeoutMs: number): Promise<Msg> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`timeout waiting for ${kind}`)), timeoutMs);
+    const exit = (code: number | null): void => {
+      clearTimeout(t);
+      reject(new Error(`child exited (${String(code)}) before ${kind}`));
+    };
     const on = (m: Msg): void => {
       if (m.kind !== kind) return;
       clearTimeout(t);
       child.off('message', on);
+      child.off('exit', exit);
       resolve(m);
     };
     child.on('message', on);
+    child.once('exit', exit);
   });
 }
 
@@ -69,13 +75,19 @@ async function clientRole(): Promise<void> {
   const latencies: number[] = [];
   let received = 0;
   let sent = 0;
+  let socketErrors = 0;
+  let closes = 0;
   const socks = new Map<number, { ws: WebSocket; seq: number; ackTo: number; acked: number }>();
   const instance = new Uint8Array(8);
   async function open(i: number): Promise<void> {
     const ws = new WebSocket(urls[(i >> 1) % urls.length] as string, { perMessageDeflate: false });
     const c = { ws, seq: 0, ackTo: 0, acked: 0 };
     await new Promise<void>((resolve, reject) => {
-      ws.once('error', reject);
+      ws.on('error', (e) => {
+        socketErrors++;
+        reject(e);
+      });
+      ws.on('close', () => closes++);
       ws.on('message', (d: Buffer) => {
         const f = decodeRelayFrame(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
         if (f.t === 'welcome') resolve();
@@ -102,10 +114,13 @@ async function clientRole(): Promise<void> {
   const view = new DataView(payload.buffer);
   const tickMs = 50;
   let carry = 0;
+  let lastTick = Number(go.start ?? now());
   const timer = setInterval(() => {
     const t = now();
     if (t >= end) return;
-    carry += (mine.length * RATE * tickMs) / 1000;
+    // Offer by elapsed time, not by tick count: a lagging event loop sends bigger batches.
+    carry += (mine.length * RATE * Math.max(0, t - Math.max(lastTick, end - SECONDS * 1000))) / 1000;
+    lastTick = t;
     const count = Math.floor(carry);
     carry -= count;
     for (let k = 0; k < count; k++) {
@@ -136,7 +151,7 @@ async function clientRole(): Promise<void> {
     }
   }
   clearInterval(timer);
-  send({ kind: 'done', sent, received, latencies });
+  send({ kind: 'done', sent, received, latencies, socketErrors, closes });
   for (const c of socks.values()) c.ws.terminate();
   process.exit(0);
 }
@@ -185,13 +200,14 @@ async function runMode(mode: 'single' | 'redis'): Promise<string> {
     const after = await mem();
     const start = now() + 200;
     const done = clients.map((c) => next(c, 'done', (SECONDS + 120) * 1000));
-    for (const c of clients) c.send({ kind: 'go', until: start + SECONDS * 1000 });
+    for (const c of clients) c.send({ kind: 'go', start, until: start + SECONDS * 1000 });
     const results = await Promise.all(done);
     const lat = results.flatMap((r) => r.latencies as number[]).sort((a, b) => a - b);
     const sent = results.reduce((s, r) => s + Number(r.sent), 0);
     const received = results.reduce((s, r) => s + Number(r.received), 0);
     const q = (p: number): string => (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN).toFixed(1);
     const errs = await Promise.all(relays.map((r) => { r.send({ kind: 'mem' }); return next(r, 'mem', 10_000); }));
+    notes.push(`${mode}: client socket errors ${results.reduce((n, r) => n + Number(r.socketErrors), 0)}, closes ${results.reduce((n, r) => n + Number(r.closes), 0)}`);
     notes.push(`${mode}: relay error counters ${errs.map((e) => JSON.stringify(e.errors)).join(' ')}`);
     for (const r of relays) r.send({ kind: 'stop' });
     const perConn = (x: number, y: number): string => ((y - x) / N / 1024).toFixed(1);
