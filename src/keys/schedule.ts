@@ -216,6 +216,11 @@ export class ReceiveKeys {
     this.#sink.removeKey(BigInt(kid));
   }
 
+  /** Remove superseded keys of a peer after the overlap (those it still owns). */
+  retire(peerId: string, kids: readonly number[]): void {
+    for (const kid of kids) if (this.has(peerId, kid)) this.remove(kid);
+  }
+
   /** Remove every key of a peer (it left, or lost a slot conflict). */
   removePeer(peerId: string): void {
     for (const kid of [...(this.#byPeer.get(peerId) ?? [])]) this.remove(kid);

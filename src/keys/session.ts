@@ -24,9 +24,15 @@ import type { Identity } from './identity.js';
 import { parseKid } from './kid.js';
 import { Pairing, type AuthenticatedPeer } from './pairing.js';
 import { ReceiveKeys, SenderKeys } from './schedule.js';
+import { SessionTimers } from './timers.js';
 import { checkKnownIdentity, type KnownIdentityStore } from './trust.js';
 import type { GroupKeySessionEvents, GroupKeySessionOptions, PeerInfo } from './session-types.js';
 import { callCode, peerInfo } from './verification.js';
+
+/** Exhaustiveness guard for the message unions (unreachable once the codec validated). */
+function unknownMessage(m: never): KeyError {
+  return new KeyError('unexpected-message', `unknown message type ${String((m as { t?: unknown }).t)}`);
+}
 
 interface Peer {
   keys: PartyKeys;
@@ -59,7 +65,7 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
   readonly #infos = new Map<string, PeerInfo>();
   readonly #hold: ((peer: PeerInfo) => boolean) | undefined;
   readonly #held = new Set<string>(); // authenticated, but no key of ours sent yet (lobby)
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #timers = new SessionTimers((task) => void this.#enqueue(task));
   readonly #own: SenderKeys;
   readonly #receive: ReceiveKeys;
   #currentAcked = new Set<string>();
@@ -69,7 +75,6 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
   #unsubscribe: (() => void)[] = [];
   #callCode = '';
   #delivered = false;
-  #switchTimer: ReturnType<typeof setTimeout> | undefined;
   #state: 'new' | 'started' | 'closed' = 'new';
   #closing: Promise<void> | undefined;
 
@@ -176,7 +181,6 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
       }
       this.#state = 'closed';
       for (const u of this.#unsubscribe) u();
-      for (const t of this.#timers) clearTimeout(t);
       this.#timers.clear();
       for (const p of this.#peers.values()) p.channel.close();
       this.#peers.clear();
@@ -205,22 +209,11 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
   }
 
   #fail(error: unknown): void {
-    const e = error instanceof SealError ? error : new KeyError('unexpected-message', 'control message could not be processed', { cause: error });
-    this.emit('error', e);
-  }
-
-  #timer(ms: number, task: () => Promise<void> | void): ReturnType<typeof setTimeout> {
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      void this.#enqueue(task);
-    }, ms);
-    (t as { unref?: () => void }).unref?.();
-    this.#timers.add(t);
-    return t;
+    this.emit('error', error instanceof SealError ? error : new KeyError('unexpected-message', 'control message could not be processed', { cause: error }));
   }
 
   #scheduleRekey(): void {
-    this.#timer(this.#opts.rekey, async () => {
+    this.#timers.after(this.#opts.rekey, async () => {
       this.#scheduleRekey();
       await this.#freshKey();
     });
@@ -247,10 +240,8 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
         if (live) return this.#openSealed(live, m);
         if (!pairing.keepEarly(m)) throw new KeyError('unexpected-message', 'sealed message without a channel');
         return;
-      default: {
-        const never: never = m;
-        throw new KeyError('unexpected-message', `unknown message ${String(never)}`);
-      }
+      default:
+        throw unknownMessage(m);
     }
   }
 
@@ -275,16 +266,9 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
         this.#checkDelivered();
         return;
       case 'key':
-        try {
-          await this.#installKey(peer, msg.kid, msg.key);
-        } finally {
-          zero(msg.key);
-        }
-        return;
-      default: {
-        const never: never = msg;
-        throw new KeyError('unexpected-message', `unknown channel message ${String(never)}`);
-      }
+        return this.#installKey(peer, msg.kid, msg.key).finally(() => zero(msg.key));
+      default:
+        throw unknownMessage(msg);
     }
   }
 
@@ -296,11 +280,7 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
       await this.#freshKey();
     }
     const superseded = this.#receive.add(id, kid, key);
-    if (superseded.length > 0) {
-      this.#timer(this.#opts.switch + this.#opts.overlap, () => {
-        for (const old of superseded) if (this.#receive.has(id, old)) this.#receive.remove(old);
-      });
-    }
+    if (superseded.length > 0) this.#timers.after(this.#opts.switch + this.#opts.overlap, () => this.#receive.retire(id, superseded));
     await this.#sendSealed(peer, { t: 'ack', kid });
     this.#checkDelivered();
   }
@@ -377,13 +357,9 @@ export class GroupKeySession extends TypedEmitter<GroupKeySessionEvents> {
     this.#delivered = false;
     const sends = this.#keyed().map((p) => this.#sendSealed(p, { t: 'key', kid: k.kid, key: k.key }));
     for (const r of await Promise.allSettled(sends)) if (r.status === 'rejected') this.#fail(r.reason);
-    if (this.#switchTimer) {
-      clearTimeout(this.#switchTimer);
-      this.#timers.delete(this.#switchTimer);
-    }
-    this.#switchTimer = this.#timer(this.#opts.switch, () => {
+    this.#timers.after(this.#opts.switch, () => {
       if (this.#own.pending?.kid === k.kid) this.#switch();
-    });
+    }, 'switch');
     this.#maybeSwitch();
   }
 
