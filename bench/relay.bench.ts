@@ -151,9 +151,9 @@ async function clientRole(): Promise<void> {
     }
   }
   clearInterval(timer);
-  send({ kind: 'done', sent, received, latencies, socketErrors, closes });
   for (const c of socks.values()) c.ws.terminate();
-  process.exit(0);
+  // Exit only once the (large) result message has been handed to the IPC channel.
+  process.send?.({ kind: 'done', sent, received, latencies, socketErrors, closes }, () => process.exit(0));
 }
 
 async function freePort(): Promise<number> {
