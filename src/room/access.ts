@@ -15,7 +15,7 @@
 import type { SealError } from '../errors.js';
 import type { AuditDetails, AuditEventType } from './audit/index.js';
 import { AccessError, HostAuthority, keyHex, packSafeguard, signCommand, type HostCommand, type HostCommandOp, type RoomRole } from './host.js';
-import { decodeRole, encodeRole, verifyRoomRole } from './host.js';
+import { decodeRole, encodeDelegation, encodeRole, verifyDelegation, verifyRoomRole, type Delegation } from './host.js';
 import { PasscodeVerifier, answerPasscodeChallenge, readPasscodeResult } from './passcode/index.js';
 import type { AdmissionRequest, SafeguardEvents, SafeguardJoinOptions } from './safeguard-types.js';
 import type { RoomKeySession, SessionPeer } from './types.js';
@@ -66,6 +66,8 @@ export class Access {
   readonly #released = new Set<string>();
   readonly #waiting = new Map<string, AdmissionRequest>();
   #verifier: Promise<PasscodeVerifier> | undefined;
+  readonly #grants = new Map<string, Uint8Array>(); // server host grants peers showed us
+  #delegation: Delegation | undefined; // how this device got a role by command
 
   constructor(hooks: AccessHooks) {
     this.#h = hooks;
@@ -108,7 +110,8 @@ export class Access {
     if (this.#expelled.has(keyHex(p.identityKey))) return void h.session.removePeer?.(p.id);
     if (!this.holdKeys(p)) this.#released.add(p.id);
     const grant = h.options.roleGrant;
-    if (this.role !== 'participant' && grant) this.#send(p.id, packSafeguard('role', encodeRole(this.role, grant)));
+    if (this.#delegation) this.#send(p.id, packSafeguard('role', encodeDelegation(this.#delegation)));
+    else if (this.role !== 'participant' && grant) this.#send(p.id, packSafeguard('role', encodeRole(this.role, grant)));
     const pending = this.#pendingAdmit.get(p.id);
     if (pending === keyHex(p.identityKey)) this.#admitted.set(p.id, pending);
     this.#pendingAdmit.delete(p.id);
@@ -138,17 +141,20 @@ export class Access {
 
   async onRole(from: string, body: Uint8Array): Promise<void> {
     const peer = this.#h.session.peers.get(from);
-    const { role, grant } = decodeRole(body);
+    const r = decodeRole(body);
     const key = this.#h.options.hostAuthorityKey;
-    if (!peer || !key || !verifyRoomRole(grant, this.#h.roomId, peer.identityKey, role, key))
-      throw new AccessError('bad-role-grant', 'a role grant did not verify');
-    this.#setRole(from, role);
+    const ok = peer && key && ('grant' in r
+      ? verifyRoomRole(r.grant, this.#h.roomId, peer.identityKey, r.role, key)
+      : verifyDelegation(r, this.#h.roomId, from, peer.identityKey, key));
+    if (!ok) throw new AccessError('bad-role-grant', 'a role grant did not verify');
+    if ('grant' in r && r.role === 'host') this.#grants.set(from, r.grant);
+    this.#setRole(from, r.role);
   }
 
   async onKnock(from: string): Promise<void> {
     const peer = this.#h.session.peers.get(from);
     if (!this.isHost() || !this.lobby || !peer || this.#waiting.has(from) || this.canKey(from)) return;
-    if (this.locked) return this.#command('deny', from, []);
+    if (this.locked) return this.#command('deny', from, [], 'locked');
     if (!this.#h.options.passcode) return this.#request(peer, false);
     const verifier = await this.#passcodeVerifier();
     this.#send(from, packSafeguard('passcode', verifier.challenge(keyHex(peer.identityKey))));
@@ -185,7 +191,13 @@ export class Access {
   onCommand(from: string, body: Uint8Array): void {
     const peer = this.#h.session.peers.get(from);
     if (!peer) return;
-    this.#apply(this.auth.accept(from, peer.identityKey, body), from);
+    const cmd = this.auth.accept(from, peer.identityKey, body);
+    const grant = this.#grants.get(from);
+    if ((cmd.op === 'hand-over' || cmd.op === 'co-host') && cmd.target === this.#h.session.localId && grant) {
+      const role = cmd.op === 'hand-over' ? 'host' : 'co-host';
+      this.#delegation = { role, issuerKey: new Uint8Array(peer.identityKey), issuerGrant: grant, command: new Uint8Array(body) };
+    }
+    this.#apply(cmd, from);
   }
 
   // ── host actions ────────────────────────────────────────────────────────────────────────
@@ -205,7 +217,7 @@ export class Access {
   async deny(id: string): Promise<void> {
     this.#requireHost();
     if (!this.#waiting.has(id)) throw new AccessError('not-in-lobby', 'that participant is not waiting for admission');
-    await this.#command('deny', id, []);
+    await this.#command('deny', id, [], 'host-denied');
   }
 
   /** Host: cut a participant off; every remaining sender re-keys. @throws AccessError `'not-authorized'`, `'not-in-lobby'` */
@@ -250,21 +262,21 @@ export class Access {
     return this.#verifier;
   }
 
-  async #command(op: HostCommandOp, target: string, roster: string[], denyReason?: 'passcode-wrong'): Promise<void> {
+  async #command(op: HostCommandOp, target: string, roster: string[], reason: HostCommand['reason'] = ''): Promise<void> {
     const h = this.#h;
     const targetPeer = target ? h.session.peers.get(target) : undefined;
     const cmd: HostCommand = {
       room: h.roomId, op, issuer: h.session.localId, seq: this.auth.nextSeq(), target,
-      targetKey: targetPeer ? keyHex(targetPeer.identityKey) : '', roster,
+      targetKey: targetPeer ? keyHex(targetPeer.identityKey) : '', roster, reason,
     };
     const bytes = packSafeguard('command', signCommand(cmd, h.identity));
     // Admit/deny go to the members and the target only; other lobby joiners learn nothing.
     for (const id of h.session.peers.keys()) if (id === target || this.canKey(id)) this.#send(id, bytes);
-    this.#apply(cmd, h.session.localId, denyReason);
+    this.#apply(cmd, h.session.localId);
   }
 
   /** Apply an accepted (or own) command. */
-  #apply(cmd: HostCommand, by: string, denyReason?: 'passcode-wrong'): void {
+  #apply(cmd: HostCommand, by: string): void {
     const h = this.#h;
     const me = h.session.localId;
     const targetPeer = h.session.peers.get(cmd.target);
@@ -291,9 +303,9 @@ export class Access {
         return;
       case 'deny':
         this.#waiting.delete(cmd.target);
-        h.audit('denied', { participantId: cmd.target, by, reason: denyReason ?? (this.locked ? 'locked' : 'host-denied') });
+        h.audit('denied', { participantId: cmd.target, by, reason: cmd.reason || 'host-denied' });
         if (cmd.target === me) {
-          h.emit('admission-denied', this.locked ? 'locked' : 'host-denied');
+          h.emit('admission-denied', cmd.reason || 'host-denied');
           h.leave('error');
         } else if (targetPeer && !this.canKey(cmd.target)) void h.session.removePeer?.(cmd.target);
         return;

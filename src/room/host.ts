@@ -16,10 +16,12 @@
  * ```
  *  0x00 ‖ kind (1 byte) ‖ body
  *    kind 1 role:    role (1 byte: 1 host, 2 co-host) ‖ grant signature (64)
+ *                or 3 ‖ role (1 byte) ‖ granting host's key (32) ‖ its grant (64) ‖ signed
+ *                   'hand-over'/'co-host' command naming the holder (a delegation, one level deep)
  *    kind 2 command: u16 length ‖ command JSON (UTF-8) ‖ Ed25519 signature (64)
  *    kind 3 passcode message (src/room/passcode)     kind 4 knock (empty: "admit me")
  *    kind 5 chat envelope (src/room/chat)            kind 6 file message (src/room/files)
- *  command JSON = [1, room, op, issuer, seq, target, targetKeyHex, roster]   (fixed order)
+ *  command JSON = [1, room, op, issuer, seq, target, targetKeyHex, roster, reason]   (fixed order)
  *  signature over "sealrtc/v1/host-command\n" ‖ command JSON
  *  grant signature over "sealrtc/v1/room-role" ‖ lp(room) ‖ lp(identity key) ‖ lp(role)
  * ```
@@ -121,10 +123,43 @@ export function encodeRole(role: 'host' | 'co-host', grant: Uint8Array): Uint8Ar
   return concat(new Uint8Array([role === 'host' ? 1 : 2]), grant);
 }
 
+/** A role a host passed on by command, with the proof that host held a server grant. */
+export interface Delegation {
+  readonly role: 'host' | 'co-host';
+  readonly issuerKey: Uint8Array;
+  readonly issuerGrant: Uint8Array;
+  /** The signed command body (kind 2) naming the holder. */
+  readonly command: Uint8Array;
+}
+
+/** Encode a delegated role presentation (kind 1 body, first byte 3). */
+export function encodeDelegation(d: Delegation): Uint8Array {
+  return concat(new Uint8Array([3, d.role === 'host' ? 1 : 2]), d.issuerKey, d.issuerGrant, d.command);
+}
+
 /** Decode a role presentation. @throws AccessError `'bad-role-grant'` */
-export function decodeRole(body: Uint8Array): { role: 'host' | 'co-host'; grant: Uint8Array } {
+export function decodeRole(body: Uint8Array): { role: 'host' | 'co-host'; grant: Uint8Array } | Delegation {
+  if (body[0] === 3 && body.length > 2 + 32 + 64 && (body[1] === 1 || body[1] === 2)) {
+    return { role: body[1] === 1 ? 'host' : 'co-host', issuerKey: body.slice(2, 34), issuerGrant: body.slice(34, 98), command: body.slice(98) };
+  }
   if (body.length !== 65 || (body[0] !== 1 && body[0] !== 2)) throw new AccessError('bad-role-grant', 'malformed role presentation');
   return { role: body[0] === 1 ? 'host' : 'co-host', grant: body.slice(1) };
+}
+
+/**
+ * Check a delegation presented by `holderId`/`holderKey`: the granting host's server grant,
+ * its signature on the command, and that the command names this holder in this room.
+ */
+export function verifyDelegation(d: Delegation, roomId: string, holderId: string, holderKey: Uint8Array, authorityKey: Uint8Array): boolean {
+  if (!verifyRoomRole(d.issuerGrant, roomId, d.issuerKey, 'host', authorityKey)) return false;
+  let cmd: HostCommand;
+  try {
+    cmd = openCommand(d.command, d.issuerKey);
+  } catch {
+    return false; // an undecodable or forged command is simply not a proof
+  }
+  const op = d.role === 'host' ? 'hand-over' : 'co-host';
+  return cmd.room === roomId && cmd.op === op && cmd.target === holderId && cmd.targetKey === keyHex(holderKey);
 }
 
 /** A host command as signed. `roster` (admit only): `id:identityKeyHex` of members the target may key. */
@@ -136,6 +171,8 @@ export interface HostCommand {
   readonly target: string;
   readonly targetKey: string;
   readonly roster: readonly string[];
+  /** Deny only: why (`''` otherwise). */
+  readonly reason: '' | 'host-denied' | 'locked' | 'passcode-wrong';
 }
 
 const OPS: readonly HostCommandOp[] = ['admit', 'deny', 'expel', 'lock', 'unlock', 'end', 'co-host', 'hand-over'];
@@ -144,7 +181,7 @@ const MAX_COMMAND_BYTES = 32_768;
 
 /** Sign and encode a command (kind 2 body). @throws never */
 export function signCommand(cmd: HostCommand, signer: { sign(message: Uint8Array): Uint8Array }): Uint8Array {
-  const json = utf8Bytes(JSON.stringify([1, cmd.room, cmd.op, cmd.issuer, cmd.seq, cmd.target, cmd.targetKey, cmd.roster]));
+  const json = utf8Bytes(JSON.stringify([1, cmd.room, cmd.op, cmd.issuer, cmd.seq, cmd.target, cmd.targetKey, cmd.roster, cmd.reason]));
   if (json.length > MAX_COMMAND_BYTES) throw new AccessError('bad-command', 'command too large');
   return concat(new Uint8Array([json.length >> 8, json.length & 0xff]), json, signer.sign(concat(CMD_LABEL, json)));
 }
@@ -169,11 +206,12 @@ export function openCommand(body: Uint8Array, issuerKey: Uint8Array): HostComman
     throw new AccessError('bad-command', 'host command rejected: not JSON', { cause });
   }
   const str = (v: unknown): v is string => typeof v === 'string' && v.length <= 256;
-  if (!Array.isArray(a) || a.length !== 8 || a[0] !== 1) throw bad('shape');
-  const [, room, op, issuer, seq, target, targetKey, roster] = a as unknown[];
+  if (!Array.isArray(a) || a.length !== 9 || a[0] !== 1) throw bad('shape');
+  const [, room, op, issuer, seq, target, targetKey, roster, reason] = a as unknown[];
   if (!str(room) || !OPS.includes(op as HostCommandOp) || !str(issuer) || !Number.isSafeInteger(seq) || (seq as number) < 0) throw bad('fields');
   if (!str(target) || !str(targetKey) || !Array.isArray(roster) || roster.length > 512 || !roster.every(str)) throw bad('fields');
-  return { room, op: op as HostCommandOp, issuer, seq: seq as number, target, targetKey, roster: roster as string[] };
+  if (reason !== '' && reason !== 'host-denied' && reason !== 'locked' && reason !== 'passcode-wrong') throw bad('reason');
+  return { room, op: op as HostCommandOp, issuer, seq: seq as number, target, targetKey, roster: roster as string[], reason };
 }
 
 /** Ops only the host (not a co-host) may issue. */
