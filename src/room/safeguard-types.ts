@@ -40,6 +40,8 @@ export interface SafeguardJoinOptions {
   maxDurationMs?: number;
   /** `'logoff-warning'` this long before expiry (at most half the limit). Default 60 000 ms. */
   logoffWarningMs?: number;
+  /** How often the decryption-failure counters are read for burst audit entries (default 2 000 ms; 0 = never). */
+  failureCheckMs?: number;
   /** Injected clock for log-off timers and command stamps (tests). */
   clock?: LogoffClock;
 }

@@ -34,8 +34,6 @@ export interface SafeguardsInit {
   /** The media key sink (the controller); chat keys are teed off it. */
   inner: RoomKeySink;
   events: TypedEmitter<RoomEvents>;
-  /** How often decryption-failure counters are read for burst detection (default 2 000 ms; 0 = never). */
-  failureCheckMs?: number;
 }
 
 /** The session view the Room gets: only members this device keys. */
@@ -199,7 +197,7 @@ export class Safeguards {
       wide.on('identity-changed', (c) => this.#audit('key-change-warning', { participantId: c.peerId })),
     );
     this.#logoff.start();
-    const every = this.#init.failureCheckMs ?? 2000;
+    const every = this.#init.options.failureCheckMs ?? 2000;
     if (controller && every > 0) {
       this.#poll = setInterval(() => void this.checkFailures().catch((e: unknown) => this.#error(e)), every);
       (this.#poll as { unref?: () => void }).unref?.();
