@@ -26,8 +26,11 @@ export interface MediaKeySink {
 
 /** The part of `SFrameContext` (sealrtc/sframe) the adapter drives. */
 export interface KeyedFrameContext {
+  /** Install the base key this side encrypts under for `kid`. */
   addEncryptKey(kid: bigint, baseKey: Uint8Array): Promise<void>;
+  /** Install a base key to decrypt frames carrying `kid`. */
   addDecryptKey(kid: bigint, baseKey: Uint8Array): Promise<void>;
+  /** Remove (and zero) the key for `kid`. */
   removeKey(kid: bigint): void;
 }
 

@@ -17,11 +17,17 @@ export type Handler<E> = { handle(ev: E): void }['handle'];
 export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
+  /** Send one binary frame. */
   send(data: Uint8Array): void;
+  /** Close the socket. */
   close(code?: number, reason?: string): void;
+  /** Called once the socket is open. */
   onopen: ((ev: never) => void) | null;
+  /** Called with each received frame. */
   onmessage: Handler<{ data: unknown }> | null;
+  /** Called when the socket closed, with its close code. */
   onclose: Handler<{ code: number }> | null;
+  /** Called on a socket error (a close follows). */
   onerror: ((ev: never) => void) | null;
 }
 

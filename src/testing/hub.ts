@@ -26,6 +26,7 @@ export type Interceptor = (envelope: Envelope) => Envelope | readonly Envelope[]
 
 /** A hub endpoint: the {@link Signaling} a session uses, plus `close()` (announces a departure). */
 export interface MemorySignaling extends Signaling {
+  /** Leave the hub: the other endpoints see this one depart. */
   close(): void;
 }
 

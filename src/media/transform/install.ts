@@ -9,7 +9,9 @@ import { TransformWorker, type TransformWorkerOptions } from './worker-core.js';
 
 /** The parts of a dedicated worker's global scope the transform worker uses. */
 export interface TransformWorkerScope {
+  /** Post a message to the page (counters, KIDs, ids and error codes only). */
   postMessage(message: FromWorker): void;
+  /** Listen for the page's messages and for `RTCRtpScriptTransform` attachments. */
   addEventListener(type: 'message' | 'rtctransform', listener: (event: Event) => void): void;
 }
 
