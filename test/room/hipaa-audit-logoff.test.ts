@@ -77,7 +77,7 @@ describe('automatic log-off', () => {
     clock.advance(6);
     await until(() => alice.room.left, 'left at max duration');
     await alice.room.leave();
-    expect(alice.room.audit.entries().some((e) => e.type === 'logged-off' && e.details.reason === 'max-duration')).toBe(true);
+    expect(alice.room.audit.entries().some((e) => e.type === 'logged-off' && JSON.stringify(e.details).includes('max-duration'))).toBe(true);
   });
 
   it('without limits nothing ever logs off (default off)', async () => {
@@ -115,7 +115,7 @@ describe('room.audit', () => {
       expect(types.has(t), t).toBe(true);
     expect(sunk.map((e) => e.hash)).toEqual(host.room.audit.entries().map((e) => e.hash));
     expect(host.room.audit.entries()[0]?.details).toEqual({ participantId: 'host', role: 'host' });
-    expect(pat.room.audit.entries().some((e) => e.type === 'role-changed' && e.details.participantId === 'host')).toBe(true);
+    expect(pat.room.audit.entries().some((e) => e.type === 'role-changed' && (e.details as { participantId?: string }).participantId === 'host')).toBe(true);
     const lines = host.room.audit.export();
     expect((await verifyAuditLog(lines, host.identity.publicKey)).ok).toBe(true);
     // No key, SAS, safety number or display name in the log.
