@@ -19,6 +19,25 @@ export type { ReconnectOptions } from './signaling/resume.js';
 export { SignalingError } from './signaling/errors.js';
 export type { SignalingErrorCode } from './signaling/errors.js';
 export { verifyAuditLog } from './room/audit/index.js';
+export { AuditError, AuditLog } from './room/audit/index.js';
+export type { AuditErrorCode, AuditSink } from './room/audit/index.js';
+export { AccessError, grantRoomRole, verifyRoomRole } from './room/host.js';
+export type { AccessErrorCode, RoomRole } from './room/host.js';
+export type {
+  AdmissionRequest,
+  ChatMessage,
+  FileProgress,
+  ReceivedFile,
+  SafeguardEvents,
+  SafeguardJoinOptions,
+} from './room/safeguard-types.js';
+export { ChatError } from './room/chat/index.js';
+export type { ChatErrorCode } from './room/chat/index.js';
+export { FileTransferError } from './room/files/index.js';
+export type { FileTransferErrorCode } from './room/files/index.js';
+export { PasscodeError } from './room/passcode/index.js';
+export type { PasscodeErrorCode, PasscodeParams } from './room/passcode/index.js';
+export type { LogoffClock, LogoffReason } from './room/logoff/index.js';
 export type {
   AuditDetails,
   AuditEntry,
