@@ -149,6 +149,8 @@ export class Access {
     if (!ok) throw new AccessError('bad-role-grant', 'a role grant did not verify');
     if ('grant' in r && r.role === 'host') this.#grants.set(from, r.grant);
     this.#setRole(from, r.role);
+    // A host or co-host who arrives late learns from us whom we admitted (only it gets this).
+    if (this.isHost() && this.lobby) await this.#command('admit', from, this.#roster(), '', true);
   }
 
   async onKnock(from: string): Promise<void> {
@@ -207,10 +209,15 @@ export class Access {
     this.#requireHost();
     if (!this.#waiting.has(id)) throw new AccessError('not-in-lobby', 'that participant is not waiting for admission');
     if (this.locked) throw new AccessError('room-locked', 'the room is locked');
+    await this.#command('admit', id, this.#roster());
+  }
+
+  /** `id:keyHex` of every member this device knows is admitted or holds a role, itself included. */
+  #roster(): string[] {
     const roster = [...this.#admitted].map(([pid, k]) => `${pid}:${k}`);
     for (const [pid] of this.auth.roles) roster.push(`${pid}:${keyHex(this.#h.session.peers.get(pid)?.identityKey ?? new Uint8Array())}`);
     roster.push(`${this.#h.session.localId}:${keyHex(this.#h.identity.publicKey)}`);
-    await this.#command('admit', id, roster);
+    return roster;
   }
 
   /** Host: refuse a waiting joiner. @throws AccessError `'not-authorized'`, `'not-in-lobby'` */
@@ -262,7 +269,7 @@ export class Access {
     return this.#verifier;
   }
 
-  async #command(op: HostCommandOp, target: string, roster: string[], reason: HostCommand['reason'] = ''): Promise<void> {
+  async #command(op: HostCommandOp, target: string, roster: string[], reason: HostCommand['reason'] = '', onlyTarget = false): Promise<void> {
     const h = this.#h;
     const targetPeer = target ? h.session.peers.get(target) : undefined;
     const cmd: HostCommand = {
@@ -271,7 +278,7 @@ export class Access {
     };
     const bytes = packSafeguard('command', signCommand(cmd, h.identity));
     // Admit/deny go to the members and the target only; other lobby joiners learn nothing.
-    for (const id of h.session.peers.keys()) if (id === target || this.canKey(id)) this.#send(id, bytes);
+    for (const id of h.session.peers.keys()) if (id === target || (!onlyTarget && this.canKey(id))) this.#send(id, bytes);
     this.#apply(cmd, h.session.localId);
   }
 

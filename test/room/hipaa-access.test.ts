@@ -186,6 +186,21 @@ describe('host commands', () => {
     await expect(party(hub, log, 'mallory2', { role: 'host', hostAuthorityKey: new Uint8Array(32).fill(9) })).rejects.toMatchObject({ code: 'invalid-options' });
   });
 
+  it('a co-host who arrives after admissions learns the roster from the host and keys the admitted members', async () => {
+    const { hub, log } = world();
+    const host = await party(hub, log, 'host', { role: 'host' });
+    const pat = await party(hub, log, 'pat');
+    await admitted(host, pat);
+    await until(() => keyed([host, pat]), 'keyed');
+    const co = await party(hub, log, 'co', { role: 'co-host' });
+    await until(() => keyed([host, pat, co]), 'the late co-host keys pat and pat keys it');
+    const joe = await party(hub, log, 'joe');
+    expect(joe.controller.receive.size).toBe(0);
+    await admitted(co, joe);
+    await until(() => keyed([host, pat, co, joe]), 'joe admitted by the co-host');
+    for (const p of [host, pat, co, joe]) await p.room.leave();
+  });
+
   it('end-for-all: every member leaves and its keys are removed', async () => {
     const { hub, log } = world();
     const host = await party(hub, log, 'host', { role: 'host' });
