@@ -3,7 +3,8 @@
  * imports `sealrtc` would), and its error-code table lists exactly the codes the `SealError`
  * subclasses in `src/` can carry — no missing code, no invented one.
  */
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, createProgram, formatDiagnostics, readRepoFile, sourceFiles } from './program.js';
@@ -176,5 +177,41 @@ describe('README error-code table', () => {
     expect(problems).toContain("RoomError: 'room-closed' missing from the README table");
     expect(problems).toContain("RoomError: README lists 'room-exploded', which src/ does not have");
     expect(problems).toContain('GhostError: in the README table but no such SealError subclass in src/');
+  });
+});
+
+// ---- links -----------------------------------------------------------------------------------
+
+/** Relative link targets in markdown `text` (a file in `dir`) that do not exist; URLs and anchors are skipped. */
+function brokenLinksIn(text: string, dir: string): string[] {
+  const broken: string[] = [];
+  for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+    const target = (m[1] ?? '').split('#')[0] ?? '';
+    if (target === '' || /^[a-z]+:/i.test(target)) continue;
+    if (!existsSync(resolve(dir, target))) broken.push(m[1] ?? '');
+  }
+  return broken;
+}
+
+const brokenLinks = (file: string): string[] =>
+  brokenLinksIn(readRepoFile(file), dirname(join(ROOT, file))).map((l) => `${file}: ${l}`);
+
+describe('documentation links', () => {
+  const files = [
+    'README.md',
+    'docs/README.md',
+    'docs/security.md',
+    'examples/custom-signaling/README.md',
+    'examples/node-relay/README.md',
+    'examples/react/README.md',
+  ];
+
+  it('every relative link in the README, the guide index, security.md and the example READMEs resolves', () => {
+    expect(files.flatMap(brokenLinks)).toEqual([]);
+  });
+
+  it('the link check notices a missing target and skips URLs and anchors', () => {
+    const text = 'see [a](docs/nowhere.md), [b](docs/security.md#known-limits), [c](https://example.org/x), [d](#top)';
+    expect(brokenLinksIn(text, ROOT)).toEqual(['docs/nowhere.md']);
   });
 });
