@@ -103,7 +103,7 @@ export function world(): { hub: MemorySignalingHub; log: FakeRtcLog } {
 }
 
 /** Seal one frame with `from`'s current send key. */
-export async function frameFrom(from: Party, text = 'frame'): Promise<Uint8Array> {
+export async function frameFrom(from: { controller: CryptoController }, text = 'frame'): Promise<Uint8Array> {
   await from.controller.sink.flush();
   return from.controller.ctx.encrypt(from.controller.sendKid!, new Uint8Array(0), new TextEncoder().encode(text));
 }
