@@ -293,7 +293,9 @@ export class Access {
       case 'admit':
         if (this.locked && by !== me) throw new AccessError('room-locked', 'admission while the room is locked');
         this.#waiting.delete(cmd.target);
-        h.audit('admitted', { participantId: cmd.target, by });
+        // A roster sync to a late host/co-host is not an admission: no audit entry, no event.
+        const sync = this.auth.roles.has(cmd.target) || (cmd.target === me && this.isHost());
+        if (!sync) h.audit('admitted', { participantId: cmd.target, by });
         if (cmd.target === me) {
           this.#selfAdmitted = true;
           for (const entry of cmd.roster) {
@@ -301,7 +303,7 @@ export class Access {
             this.#admitted.set(pid, k);
             if (!h.session.peers.has(pid)) this.#pendingAdmit.set(pid, k);
           }
-          h.emit('admitted', by);
+          if (!sync) h.emit('admitted', by);
           for (const id of h.session.peers.keys()) this.evaluate(id);
         } else if (targetPeer) {
           this.#admitted.set(cmd.target, cmd.targetKey);
