@@ -25,6 +25,7 @@ import type { Ed25519Signer } from './signer.js';
  * ```
  */
 export interface AuditSink {
+  /** Store one signed entry (a rejection is reported as a `'sink-failed'` error event). */
   write(entry: AuditEntry): void | Promise<void>;
 }
 

@@ -32,8 +32,11 @@ export class LogoffError extends SealError<LogoffErrorCode> {}
 
 /** Clock and timers; defaults are `Date.now`, `setTimeout`, `clearTimeout`. */
 export interface LogoffClock {
+  /** Milliseconds since the Unix epoch. */
   now(): number;
+  /** Schedule `callback` after `ms`; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancel a timer made by `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 
