@@ -26,6 +26,7 @@ export type { AccessErrorCode, RoomRole } from './room/host.js';
 export type {
   AdmissionRequest,
   ChatMessage,
+  DataChannelOptions,
   FileProgress,
   ReceivedFile,
   SafeguardEvents,

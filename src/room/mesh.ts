@@ -32,6 +32,8 @@ export interface MeshOptions {
   factory: PeerFactory;
   config: RTCConfiguration;
   hooks: MeshHooks;
+  /** The data channel transport (room chat and files): told of every peer made and closed. */
+  links?: { attach(remoteId: string, peer: MeshPeer): void; detach(remoteId: string): void };
 }
 
 /**
@@ -115,6 +117,7 @@ export class Mesh {
       }),
     ];
     this.#peers.set(remoteId, { peer, offs });
+    this.#opts.links?.attach(remoteId, peer);
     // Track by track rather than a `streams` option: after a replace, a sender's stream
     // no longer holds its track, and the (track, stream) pair is the backend's sender key.
     for (const s of this.#sent) {
@@ -147,6 +150,7 @@ export class Mesh {
     const entry = this.#peers.get(remoteId);
     if (!entry) return;
     this.#peers.delete(remoteId);
+    this.#opts.links?.detach(remoteId);
     for (const off of entry.offs) off();
     entry.peer.destroy();
   }

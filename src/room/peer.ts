@@ -44,6 +44,8 @@ export interface MeshPeerEvents {
   close: [];
   /** The connection failed; `code` is the backend's own code when it has one. */
   error: [error: Error & { code?: string }];
+  /** One binary message arrived on the peer's data channel (room chat and files, end-to-end sealed). */
+  data: [data: Uint8Array];
 }
 
 /** One WebRTC connection to one remote participant (simple-peer's surface, narrowed). */
@@ -56,6 +58,15 @@ export interface MeshPeer {
   replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack, stream: MediaStream): void;
   /** Stop sending a track (negotiates). */
   removeTrack(track: MediaStreamTrack, stream: MediaStream): void;
+  /**
+   * Send one binary message on the peer's reliable, ordered data channel (`'connect'` means
+   * it is open). @throws when the channel is not open or the backend refuses the message.
+   */
+  sendData(data: Uint8Array): void;
+  /** Whether the data channel is open (after `'connect'`, before `'close'`). */
+  readonly dataOpen: boolean;
+  /** Bytes queued on the data channel and not yet sent (`RTCDataChannel.bufferedAmount`). */
+  readonly dataBufferedAmount: number;
   /** Close the connection; idempotent. */
   destroy(): void;
   /** Subscribe; returns the unsubscribe function. */

@@ -110,6 +110,7 @@ export class Room {
       localId: session.localId,
       factory: init.peerFactory,
       config: init.config,
+      ...(init.safeguards ? { links: init.safeguards.links } : {}),
       hooks: {
         onSignal: (id, signal) => this.#guard(id, () => session.sendToPeer(id, encodeSignal(signal))),
         onTrack: (id, track, stream) => this.#onTrack(id, track, stream),

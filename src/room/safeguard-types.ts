@@ -44,6 +44,23 @@ export interface SafeguardJoinOptions {
   failureCheckMs?: number;
   /** Injected clock for log-off timers and command stamps (tests). */
   clock?: LogoffClock;
+  /** Limits of the data channels that carry chat and files (defaults suit most apps). */
+  dataChannel?: DataChannelOptions;
+}
+
+/**
+ * Limits of the per-member data channels that carry sealed chat and files. There is no relay
+ * fallback: a message waits for the member's channel or fails with RoomError `'peer-failed'`.
+ */
+export interface DataChannelOptions {
+  /** How long a message may wait for a member's channel to open (default 30 000 ms). */
+  openTimeoutMs?: number;
+  /** How long a channel may stay above `highWaterBytes` without draining (default 30 000 ms). */
+  drainTimeoutMs?: number;
+  /** Wait before sending while more than this many bytes are buffered (default 1 MiB). */
+  highWaterBytes?: number;
+  /** Messages one member's queue may hold (default 256). */
+  maxQueued?: number;
 }
 
 /** A joiner waiting in the lobby, as the host sees it. Compare `sas` with the person before admitting. */

@@ -16,8 +16,9 @@ import { SealError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { Access, type GuardedSession } from './access.js';
 import { AuditLog, FailureBurstDetector, type AuditDetails, type AuditEventType } from './audit/index.js';
-import { ChatKeyring } from './chat/index.js';
+import { ChatError, ChatKeyring } from './chat/index.js';
 import { RoomData } from './data.js';
+import { DataLinks } from './datalinks.js';
 import { AccessError, unpackSafeguard, type RoomRole } from './host.js';
 import { AutoLogoff } from './logoff/index.js';
 import type { RoomKeySink } from './join.js';
@@ -71,6 +72,8 @@ export class Safeguards {
   readonly keySink: ChatKeyring;
   readonly access: Access;
   readonly data: RoomData;
+  /** The data channel transport the Room's mesh feeds (chat and files travel only here). */
+  readonly links: DataLinks;
   readonly view = new MemberView(this);
   readonly #init: SafeguardsInit;
   readonly #logoff: AutoLogoff;
@@ -103,8 +106,9 @@ export class Safeguards {
       audit: (t, d) => this.#audit(t, d), emit: (e, ...a) => this.#emit(e, ...a), error: (e) => this.#error(e),
       show: (id) => this.#show(id), hide: (id) => this.#hide(id), leave: (r) => this.#leave(r),
     });
+    this.links = new DataLinks({ ...o.dataChannel, onData: (from, bytes) => this.#onData(from, bytes) });
     this.data = new RoomData({
-      get session() { return sg.session; }, ring: this.keySink, recipients: () => [...this.view.shown],
+      send: (id, frame) => this.links.send(id, frame), ring: this.keySink, recipients: () => [...this.view.shown],
       audit: (t, d) => this.#audit(t, d), emit: (e, ...a) => this.#emit(e, ...a), error: (e) => this.#error(e),
     });
     this.#logoff = new AutoLogoff({
@@ -213,6 +217,7 @@ export class Safeguards {
       for (const off of this.#offs.splice(0)) off();
       if (this.#session) this.#audit('left', { participantId: this.#session.localId, reason: this.#leaveReason });
       this.data.close();
+      this.links.close();
       await this.access.close();
       await this.#session?.close();
       this.keySink.close();
@@ -242,14 +247,30 @@ export class Safeguards {
         case 'knock': return this.access.onKnock(from);
         case 'passcode': return this.access.onPasscode(from, copy);
         case 'command': return this.access.onCommand(from, copy);
-        case 'chat': return this.view.shown.has(from) ? this.data.onChat(from, copy) : undefined;
-        case 'file': return this.view.shown.has(from) ? this.data.onFile(from, copy) : undefined;
+        case 'chat':
+        case 'file': // never through the relay: only a member's data channel carries them
+          throw new ChatError('wrong-sender', 'chat or file data arrived through the relay, not a data channel');
         default: {
           const never: never = kind;
           throw new AccessError('bad-command', `unknown kind ${String(never)}`);
         }
       }
     }).catch((e: unknown) => this.#error(e));
+  }
+
+  /** A message on `from`'s data channel: chat and files only, from members this device keys. */
+  #onData(from: string, bytes: Uint8Array): void {
+    let m: ReturnType<typeof unpackSafeguard>;
+    try {
+      m = unpackSafeguard(bytes);
+    } catch (error) {
+      return this.#error(error);
+    }
+    if (!m || (m.kind !== 'chat' && m.kind !== 'file')) {
+      return this.#error(new ChatError('malformed-message', 'a data channel message that is not chat or a file'));
+    }
+    if (!this.view.shown.has(from)) return; // a connection outlives membership by a moment: drop
+    this.data.receive(from, m.kind, new Uint8Array(m.body));
   }
 
   #show(id: string): void {

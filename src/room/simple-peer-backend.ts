@@ -101,6 +101,11 @@ class SimplePeerLink extends TypedEmitter<MeshPeerEvents> implements MeshPeer {
     peer.on('connect', () => this.emit('connect'));
     peer.on('close', () => this.emit('close'));
     peer.on('error', (error: Error & { code?: string }) => this.emit('error', error));
+    // objectMode: one event per channel message, a Buffer (a Uint8Array) for binary ones. The
+    // room sends binary only; a text message cannot be a sealed envelope, so it is not passed on.
+    peer.on('data', (data: Uint8Array | string) => {
+      if (typeof data !== 'string') this.emit('data', new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    });
   }
 
   signal(data: PeerSignal): void {
@@ -114,6 +119,15 @@ class SimplePeerLink extends TypedEmitter<MeshPeerEvents> implements MeshPeer {
   }
   removeTrack(track: MediaStreamTrack, stream: MediaStream): void {
     this.#peer.removeTrack(track, stream);
+  }
+  sendData(data: Uint8Array): void {
+    this.#peer.send(data);
+  }
+  get dataOpen(): boolean {
+    return this.#peer.connected;
+  }
+  get dataBufferedAmount(): number {
+    return this.#peer.bufferSize;
   }
   destroy(): void {
     this.#peer.destroy();
@@ -149,6 +163,7 @@ export function simplePeerFactory(): PeerFactory {
       initiator: options.initiator,
       config: options.config,
       trickle: true,
+      objectMode: true,
       wrtc: {
         RTCPeerConnection: hookedPeerConnection(g.RTCPeerConnection, hooks),
         RTCSessionDescription: g.RTCSessionDescription,

@@ -15,8 +15,10 @@ declare module 'simple-peer/simplepeer.min.js' {
     config?: RTCConfiguration;
     trickle?: boolean;
     wrtc?: SimplePeerWrtc;
-    /** No data channel is needed: media and signal data only. */
+    /** Options of the one data channel simple-peer opens (room chat and files). */
     channelConfig?: RTCDataChannelInit;
+    /** One `'data'` event per data channel message (the stream never merges messages). */
+    objectMode?: boolean;
   }
   export interface SimplePeerInstance {
     signal(data: object): void;
@@ -24,6 +26,12 @@ declare module 'simple-peer/simplepeer.min.js' {
     replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack, stream: MediaStream): void;
     removeTrack(track: MediaStreamTrack, stream: MediaStream): void;
     destroy(error?: Error): void;
+    /** Send on the data channel (throws once destroyed). */
+    send(data: Uint8Array): void;
+    /** ICE connected and the data channel open. */
+    readonly connected: boolean;
+    /** The data channel's `bufferedAmount` (0 without a channel). */
+    readonly bufferSize: number;
     on(event: string, listener: (...args: never[]) => void): this;
     removeListener(event: string, listener: (...args: never[]) => void): this;
   }

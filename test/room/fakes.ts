@@ -154,6 +154,10 @@ export interface FakeReceiver { trackId: string; attachedBeforeTrack: boolean }
 export class FakeRtcLog {
   readonly peers: FakePeer[] = [];
   readonly violations: string[] = [];
+  /** Every data channel message sent (what a test hands on, or checks the relay never saw). */
+  readonly data: { from: string; to: string; data: Uint8Array }[] = [];
+  /** While true, data channels stay closed (a peer "connects" only when this is cleared). */
+  holdData = false;
 }
 
 /** A peer whose SDP is the JSON list of its live senders' track ids and kinds. */
@@ -163,6 +167,8 @@ export class FakePeer extends TypedEmitter<MeshPeerEvents> implements MeshPeer {
   offers = 0;
   destroyed = false;
   connected = false;
+  /** What `dataBufferedAmount` reports (tests raise it to exercise back-pressure). */
+  buffered = 0;
   #pending = false;
   constructor(readonly opts: PeerFactoryOptions, readonly localId: string, readonly log: FakeRtcLog) {
     super();
@@ -211,10 +217,35 @@ export class FakePeer extends TypedEmitter<MeshPeerEvents> implements MeshPeer {
       this.#connect();
     }
   }
+  #signaled = false;
   #connect(): void {
-    if (this.connected) return;
+    this.#signaled = true;
+    if (this.connected || this.log.holdData) return;
     this.connected = true;
     this.emit('connect');
+  }
+  /** Open a data channel held back by `log.holdData` (call after clearing it). */
+  release(): void {
+    if (!this.destroyed && this.#signaled) this.#connect();
+  }
+  /** The live peer on the other side of this connection. */
+  counterpart(): FakePeer | undefined {
+    return this.log.peers.find((p) => !p.destroyed && p.localId === this.opts.remoteId && p.opts.remoteId === this.localId);
+  }
+  get dataOpen(): boolean {
+    return this.connected && !this.destroyed;
+  }
+  get dataBufferedAmount(): number {
+    return this.buffered;
+  }
+  sendData(data: Uint8Array): void {
+    if (!this.dataOpen) throw new Error('data channel not open');
+    this.log.data.push({ from: this.localId, to: this.opts.remoteId, data: data.slice() });
+    const copy = data.slice();
+    setTimeout(() => {
+      const other = this.counterpart();
+      if (other && !this.destroyed) other.emit('data', copy);
+    }, 0);
   }
   addTrack(track: MediaStreamTrack, _stream: MediaStream): void {
     if (this.senders.has(track)) throw new Error('already added');

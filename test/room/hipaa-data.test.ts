@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { unpackSafeguard } from '../../src/room/host.js';
 import type { ChatMessage, FileProgress, ReceivedFile } from '../../src/room/safeguard-types.js';
-import { until } from './fakes.js';
+import { until, type FakePeer } from './fakes.js';
 import { party, world, type Party } from './hipaa-helpers.js';
 
 function keyed(ps: Party[]): boolean {
@@ -39,20 +39,23 @@ describe('room chat', () => {
     expect(await host.room.sendChat('before joe')).toEqual(['pat']);
     await until(() => patChats.length === 1, 'pat got it');
     expect(patChats[0]).toMatchObject({ from: 'host', text: 'before joe' });
-    const early = host.sent.find((m) => m.to === 'pat' && unpackSafeguard(m.data)?.kind === 'chat')!.data;
+    const early = log.data.find((m) => m.from === 'host' && m.to === 'pat' && unpackSafeguard(m.data)?.kind === 'chat')!.data;
 
     await host.room.admit('joe');
     await until(() => keyed([host, pat, joe]) && joe.room.participants.size === 2, 'joe admitted');
-    // Handed the earlier envelope inside its channel, joe still cannot open it.
-    host.session.sendToPeer('joe', early);
+    // Handed the earlier envelope on host's own data channel to joe, joe still cannot open it.
+    const hostToJoe = (): FakePeer | undefined => log.peers.find((p) => p.localId === 'host' && p.opts.remoteId === 'joe' && !p.destroyed);
+    await until(() => hostToJoe()?.dataOpen === true, 'host→joe channel open');
+    hostToJoe()!.sendData(early);
     await until(() => joe.errors.some((e) => e.code === 'unknown-key' || e.code === 'auth-failed'), 'old chat refused');
     expect(joeChats).toEqual([]);
 
     expect((await host.room.sendChat('after joe')).sort()).toEqual(['joe', 'pat']);
     await until(() => joeChats.length === 1 && patChats.length === 2, 'both got it');
     expect(joeChats[0]).toMatchObject({ from: 'host', text: 'after joe' });
-    // The relay never saw the text.
+    // Chat took the data channels; the relay never saw the text, not even sealed.
     for (const env of hub.transcript) expect(Buffer.from(env.data).includes(Buffer.from('after joe'))).toBe(false);
+    expect(host.sent.some((m) => unpackSafeguard(m.data)?.kind === 'chat')).toBe(false);
     for (const p of [host, pat, joe]) await p.room.leave();
   });
 });
@@ -85,8 +88,9 @@ describe('room files', () => {
     expect(received.at(-1)?.bytes).toBe(100_000);
     await hub.settle([host.session, pat.session, joe.session]);
     expect(joeFiles).toEqual([]);
-    expect(host.sent.some((m) => m.to === 'joe' && ['chat', 'file'].includes(unpackSafeguard(m.data)?.kind ?? ''))).toBe(false);
-    expect(pat.room.audit.entries().some((e) => e.type === 'file-transferred')).toBe(true);
+    expect(log.data.some((m) => m.to === 'joe')).toBe(false);
+    expect(host.sent.some((m) => ['chat', 'file'].includes(unpackSafeguard(m.data)?.kind ?? ''))).toBe(false);
+    await until(() => pat.room.audit.entries().some((e) => e.type === 'file-transferred'), 'file audited');
     for (const p of [host, pat, joe]) await p.room.leave();
   });
 });

@@ -20,8 +20,12 @@ import { SealError } from '../../errors.js';
  * - `'malformed-message'` — not a chat envelope of this version.
  * - `'invalid-options'` — unusable sender id, epoch, key or identity key.
  * - `'closed'` — used after `close()`.
+ * - `'wrong-sender'` — a valid envelope sealed by a member other than the one whose data channel
+ *   carried it (the room binds received chat to the connection it came in on), or chat/file
+ *   data that arrived through the relay instead of a data channel.
  */
-export type ChatErrorCode = 'auth-failed' | 'unknown-key' | 'replay' | 'counter-exhausted' | 'malformed-message' | 'invalid-options' | 'closed';
+export type ChatErrorCode =
+  | 'auth-failed' | 'unknown-key' | 'replay' | 'counter-exhausted' | 'malformed-message' | 'invalid-options' | 'closed' | 'wrong-sender';
 
 /**
  * Error raised by chat sealing and opening.
