@@ -38,6 +38,9 @@ function greys(source: CanvasImageSource): number[] {
   return out;
 }
 
+/** Senders whose relayed messages this page ignores (a member that never hears a host command). */
+const deaf = new Set<string>();
+
 async function wsSignaling(url: string, id: string): Promise<Signaling> {
   const ws = new WebSocket(`${url}/?id=${encodeURIComponent(id)}`);
   await new Promise<void>((ok, fail) => {
@@ -49,7 +52,7 @@ async function wsSignaling(url: string, id: string): Promise<Signaling> {
   ws.onmessage = (e) => {
     const msg = JSON.parse(String(e.data)) as { from?: string; data?: string; left?: string };
     if (msg.left) for (const l of left) l(msg.left);
-    if (msg.from && msg.data) {
+    if (msg.from && msg.data && !deaf.has(msg.from)) {
       const bytes = Uint8Array.from(atob(msg.data), (c) => c.charCodeAt(0));
       for (const l of listeners) l(msg.from, bytes);
     }
@@ -183,6 +186,19 @@ const api = {
     let sum = 0;
     for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] ?? 0) - (b[i] ?? 0));
     return { frames: v.frames, diff: sum / a.length };
+  },
+  /** From now on ignore everything `id` relays (so this member never learns it was expelled). */
+  deafen(id: string): void {
+    deaf.add(id);
+  },
+  /** This device's current send KID (decimal). */
+  async sendKid(): Promise<string | undefined> {
+    return (await room?.getE2EEStats())?.sendKid?.toString();
+  },
+  /** KIDs of the frames this device decrypted from each member. */
+  async kids(): Promise<Record<string, string[]>> {
+    const s = await room?.getE2EEStats();
+    return Object.fromEntries([...(s?.participants ?? [])].map(([id, p]) => [id, p.kids.map(String)]));
   },
   admit: (id: string) => room?.admit(id),
   expel: (id: string) => room?.expel(id),

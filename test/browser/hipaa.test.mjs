@@ -99,31 +99,37 @@ describe('hipaa safeguards in Chromium', { concurrency: false }, () => {
     assert.deepEqual([...errorsOf(await host.call('state')), ...errorsOf(await pat.call('state'))], []);
   });
 
-  test('(c) expel: the expelled member stops decoding; the other two keep decoding', async () => {
+  test('(c) expel: the expelled member stops decoding, even one that ignores the command; the other two keep decoding', async () => {
     joe = await participant('joe', 3);
     await admit(host, joe);
     for (const [rx, tx] of [[joe, host], [joe, pat], [host, joe], [pat, joe], [pat, host], [host, pat]]) {
       assert.ok(sees(await picture(rx, tx)), `${rx.id} sees ${tx.id}`);
     }
     const epochs = { host: (await host.call('state')).epoch, pat: (await pat.call('state')).epoch };
+    // joe never hears the host again, so it does not obey the expel: cutting it off is the others' job.
+    await joe.call('deafen', 'host');
     await host.call('expel', 'joe');
 
-    // joe is cut off: it leaves, and every track it received from the others has ended.
-    const j = await pollUntil(() => joe.call('state'), (s) => s.left && Object.values(s.video).every((v) => !v.live), { attempts: 150 });
-    assert.ok(j.left && j.events.includes('expelled'), `joe was expelled: ${JSON.stringify(j.events)}`);
-    for (const [id, v] of Object.entries(j.video)) assert.equal(v.live, false, `joe still receives ${id}`);
     // The others dropped joe and re-keyed.
     for (const p of [host, pat]) {
       const s = await pollUntil(() => p.call('state'), (x) => !x.participants.includes('joe') && x.epoch !== epochs[p.id], { attempts: 150 });
       assert.ok(!s.participants.includes('joe'), `${p.id} dropped joe`);
       assert.notEqual(s.epoch, epochs[p.id], `${p.id} re-keyed`);
     }
+    // joe's picture is gone: every track it received from the others has ended …
+    const j = await pollUntil(() => joe.call('state'), (s) => Object.values(s.video).every((v) => !v.live), { attempts: 150 });
+    for (const [id, v] of Object.entries(j.video)) assert.equal(v.live, false, `joe still receives ${id}`);
+    assert.ok(!j.left && !j.events.includes('expelled'), 'joe did not obey: it was cut off by the others');
+    // … and it never decrypted a frame under the others' new keys.
+    const newKids = [await host.call('sendKid'), await pat.call('sendKid')];
+    const joeKids = Object.values(await joe.call('kids')).flat();
+    for (const kid of newKids) assert.ok(kid && !joeKids.includes(kid), `joe decrypted under a post-expel key ${kid}`);
     // host and pat keep decoding each other's picture after the rekey.
     for (const [rx, tx] of [[host, pat], [pat, host]]) {
       const before = (await rx.call('picture', tx.id, tx.seed)).frames;
       const pic = await pollUntil(() => rx.call('picture', tx.id, tx.seed), (x) => x.frames > before + 20 && x.diff < GOOD, { attempts: 150 });
       assert.ok(pic.frames > before + 20 && pic.diff < GOOD, `${rx.id} still sees ${tx.id}: ${JSON.stringify(pic)}`);
     }
-    for (const p of [host, pat]) await p.call('leave');
+    for (const p of [host, pat, joe]) await p.call('leave');
   });
 });
