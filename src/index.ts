@@ -20,7 +20,7 @@ export { SignalingError } from './signaling/errors.js';
 export type { SignalingErrorCode } from './signaling/errors.js';
 export { verifyAuditLog } from './room/audit/index.js';
 export { AuditError, AuditLog } from './room/audit/index.js';
-export type { AuditErrorCode, AuditSink } from './room/audit/index.js';
+export type { AuditErrorCode, AuditLogEvents, AuditLogOptions, AuditSink, Ed25519Signer } from './room/audit/index.js';
 export { AccessError, grantRoomRole, verifyRoomRole } from './room/host.js';
 export type { AccessErrorCode, RoomRole } from './room/host.js';
 export type {
