@@ -130,7 +130,9 @@ export class RoomData {
     b.tail = b.tail
       .then(() => (kind === 'chat' ? this.onChat(from, body) : this.onFile(from, body)))
       .catch((e: unknown) => this.#h.error(asSeal(e)))
-      .finally(() => void b.pending--);
+      .finally(() => {
+        b.pending--;
+      });
   }
 
   /**
