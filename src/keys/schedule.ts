@@ -178,7 +178,9 @@ export class ReceiveKeys {
     const holder = this.slotOwner(slot);
     if (holder !== undefined && holder !== peerId) {
       if (compareIds(holder, peerId) < 0) throw new KeyError('kid-conflict', 'peer key uses another sender slot');
-      this.removePeer(holder);
+      // Evict only the loser's keys in this slot: its key in the slot it moved to may already be
+      // here (messages from different senders are not ordered), and must stay.
+      for (const k of [...(this.#byPeer.get(holder) ?? [])]) if (parseKid(k).slot === slot) this.remove(k);
     }
     return verdict;
   }

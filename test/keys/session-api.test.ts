@@ -99,6 +99,19 @@ describe('KID slots', () => {
     expect(second.key.every((b) => b === 0)).toBe(true);
   });
 
+  it('a slot conflict evicts only the loser\'s keys in that slot, not its key in the slot it moved to', () => {
+    const removed: bigint[] = [];
+    const r = new ReceiveKeys({ setSendKey: () => {}, addReceiveKey: () => {}, removeKey: (k) => removed.push(k) });
+    // m1 first announced slot 7, then (having lost the conflict elsewhere) moved to slot 9; its slot-9
+    // key reaches this member before m0's slot-7 key does.
+    r.add('m1', makeKid(7, 0), new Uint8Array(32));
+    r.add('m1', makeKid(9, 0), new Uint8Array(32));
+    expect(r.resolveSlot('m0', makeKid(7, 0), 3, 'm2')).toBe('ok');
+    expect(removed).toEqual([BigInt(makeKid(7, 0))]);
+    expect(r.has('m1', makeKid(9, 0))).toBe(true);
+    expect(r.latest('m1')).toBe(makeKid(9, 0));
+  });
+
   it('ReceiveKeys keeps a bounded number of keys per sender', () => {
     const removed: bigint[] = [];
     const r = new ReceiveKeys({ setSendKey: () => {}, addReceiveKey: () => {}, removeKey: (k) => removed.push(k) });
