@@ -5,6 +5,7 @@
  */
 import { grantRoomRole, joinRoom, type Room, type Signaling } from '../../src/index.js';
 import { createIdentity } from '../../src/keys/index.js';
+import { showVideo } from './harness/picture.js';
 
 const W = 320;
 const H = 240;
@@ -135,19 +136,7 @@ const api = {
     r.on('file', (f) => files.push({ from: f.from, name: f.name, size: f.size, bytes: f.bytes }));
     r.on('track', (track, stream, p) => {
       if (track.kind !== 'video') return;
-      const el = document.createElement('video');
-      el.muted = true;
-      el.autoplay = true;
-      el.srcObject = stream;
-      document.body.append(el);
-      const entry = { el, frames: 0 };
-      const count = (): void => {
-        entry.frames++;
-        el.requestVideoFrameCallback(count);
-      };
-      el.requestVideoFrameCallback(count);
-      videos.set(p.id, entry);
-      void el.play();
+      videos.set(p.id, showVideo(stream));
     });
   },
   state() {

@@ -5,6 +5,7 @@
  */
 import { joinRoom, type Room, type Signaling } from '../../src/index.js';
 import { createIdentity } from '../../src/keys/index.js';
+import { showVideo } from './harness/picture.js';
 
 const W = 640;
 const H = 480;
@@ -125,20 +126,7 @@ function watch(r: Room): void {
   r.on('track', (track, stream, p) => {
     events.push(`track:${p.id}:${track.kind}`);
     if (track.kind !== 'video') return;
-    const el = document.createElement('video');
-    el.muted = true;
-    el.autoplay = true;
-    el.playsInline = true;
-    el.srcObject = stream;
-    document.body.append(el);
-    const entry = { el, frames: 0 };
-    const count = (): void => {
-      entry.frames++;
-      el.requestVideoFrameCallback(count);
-    };
-    el.requestVideoFrameCallback(count);
-    videos.set(p.id, entry);
-    void el.play();
+    videos.set(p.id, showVideo(stream));
   });
 }
 

@@ -130,3 +130,24 @@ export function listen(stream: MediaStream): () => { peakHz: number; peakOverMed
     };
   };
 }
+
+/**
+ * Show a received stream in a muted, autoplaying `<video>` and count the frames it presents
+ * (`requestVideoFrameCallback`), so a test can wait for decoding and compare the picture.
+ */
+export function showVideo(stream: MediaStream): { el: HTMLVideoElement; frames: number } {
+  const el = document.createElement('video');
+  el.muted = true;
+  el.autoplay = true;
+  el.playsInline = true;
+  el.srcObject = stream;
+  document.body.append(el);
+  const entry = { el, frames: 0 };
+  const count = (): void => {
+    entry.frames++;
+    el.requestVideoFrameCallback(count);
+  };
+  el.requestVideoFrameCallback(count);
+  void el.play();
+  return entry;
+}
