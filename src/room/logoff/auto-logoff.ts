@@ -163,17 +163,14 @@ export class AutoLogoff extends TypedEmitter<AutoLogoffEvents> {
     this.#timer = this.#clock.setTimeout(() => this.#tick(), next - now);
   }
 
+  /** Warn if the warning is due (and expiry is not), then let {@link #schedule} expire or re-arm. */
   #tick(): void {
     this.#hasTimer = false;
     if (!this.#running) return;
     const now = this.#clock.now();
     const { at, reason, limit } = this.#deadline();
-    if (now >= at) {
-      this.#expire(reason);
-      return;
-    }
     const lead = this.#lead(limit);
-    if (this.#warnedFor !== at && lead > 0 && now >= at - lead) {
+    if (now < at && this.#warnedFor !== at && lead > 0 && now >= at - lead) {
       this.#warnedFor = at;
       this.emit('warning', { reason, remainingMs: at - now });
     }
