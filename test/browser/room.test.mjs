@@ -5,7 +5,7 @@
  * Run with `npm run test:browser` (inside a loopback-only network namespace).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { launchChromium, openPage, pollUntil, startPageServer } from './harness/index.mjs';
 import { startBridge } from './servers/bridge.mjs';
 
@@ -27,6 +27,13 @@ before(async () => {
     startPageServer({ pages: { room: 'test/browser/room-page.ts' } }),
     startBridge(),
   ]);
+});
+// Every test starts from an empty bridge: a test that fails before its participants leave must not
+// leave them in the next test's room (closing a context closes its bridge socket).
+afterEach(async () => {
+  const open = contexts;
+  contexts = [];
+  await Promise.all(open.map((c) => c.close()));
 });
 after(async () => {
   await Promise.all(contexts.map((c) => c.close()));
@@ -63,8 +70,9 @@ describe('room: two participants (a)', { concurrency: false }, () => {
     const wrong = await alice.call('picture', 'bob', alice.seed);
     assert.ok(wrong.diff > NONE, `patterns are distinguishable: ${wrong.diff}`);
 
-    const sa = await pollUntil(() => alice.call('stats'), (s) => s.participants.bob?.audioFrames > 20 && s.participants.bob?.state === 'encrypted');
-    const sb = await pollUntil(() => bob.call('stats'), (s) => s.participants.alice?.audioFrames > 20 && s.participants.alice?.state === 'encrypted');
+    const flowing = (who) => (s) => s.participants[who]?.state === 'encrypted' && s.participants[who].videoFrames > 10 && s.participants[who].audioFrames > 20;
+    const sa = await pollUntil(() => alice.call('stats'), flowing('bob'));
+    const sb = await pollUntil(() => bob.call('stats'), flowing('alice'));
     for (const [s, who] of [[sa, 'bob'], [sb, 'alice']]) {
       const p = s.participants[who];
       assert.equal(p.state, 'encrypted');

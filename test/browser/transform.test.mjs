@@ -205,7 +205,7 @@ describe('audio and the other worker paths', { concurrency: false }, () => {
       const tone = (h) => Math.abs(h.peakHz - 1500) < 50 && h.peakOverMedianDb > 30;
       const heard = await pollUntil(() => rx.call('hear', 'e2ee'), tone);
       assert.ok(tone(heard), `keyed receiver hears ${JSON.stringify(heard)}`);
-      const st = await rx.call('stats');
+      const st = await pollUntil(() => rx.call('stats'), (x) => x.alice.audioFrames > 10);
       assert.ok(st.alice.audioFrames > 10 && st.alice.framesFailed === 0, JSON.stringify(st.alice));
       for (let i = 0; i < 5; i++) {
         const h = await rx.call('hear', 'plain');

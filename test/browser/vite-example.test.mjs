@@ -89,7 +89,8 @@ test('examples/vite-app: built by plain Vite, two people hold an encrypted call 
       const v = fig?.querySelector('video');
       return { e2ee: fig?.dataset.e2ee, frames: v?.getVideoPlaybackQuality().totalVideoFrames ?? 0, width: v?.videoWidth ?? 0, caption: fig?.textContent ?? '' };
     }, who);
-  const ok = (t) => t.e2ee === 'encrypted' && t.frames >= 10 && t.width === 640;
+  // The source is 640 wide; on a busy machine Chromium's CPU adaptation sends it scaled down (480, 320…).
+  const ok = (t) => t.e2ee === 'encrypted' && t.frames >= 10 && t.width >= 160 && t.width <= 640;
   const a = await pollUntil(tileOf(alice, 'bob'), ok, { attempts: 150 });
   const b = await pollUntil(tileOf(bob, 'alice'), ok, { attempts: 150 });
   assert.ok(ok(a), `alice's tile of bob: ${JSON.stringify(a)}`);
