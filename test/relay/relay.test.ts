@@ -4,6 +4,7 @@
  * endpoints, logs without secrets, the capture tap and graceful shutdown.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACK_DELAY_MS, ACK_EVERY } from '../../src/relay/conn.js';
 import { signJoinToken } from '../../src/relay/index.js';
 import { RawClient, startRelay, until, type TestRelay } from './helpers.js';
 
@@ -100,6 +101,34 @@ describe('relay: bad input', () => {
     expect(a.errors()).toEqual([{ code: 'unknown-target', fatal: false, seq: 1 }, { code: 'unknown-target', fatal: false, seq: 2 }]);
     await until(() => a.frames.some((f) => f.t === 'ack' && f.seq === 2));
     expect(a.closeCode).toBeUndefined();
+  });
+
+  it('batches SEND acks: one cumulative ACK per ACK_EVERY sends, a lone send acked within ACK_DELAY_MS', async () => {
+    const r = await relay();
+    const a = raw(r.url);
+    const b = raw(r.url);
+    await a.join('room-1', 'a');
+    await b.join('room-1', 'b');
+    const acks = (): number[] => a.frames.flatMap((f) => (f.t === 'ack' ? [f.seq] : []));
+    // A burst of 2 × ACK_EVERY sends: acked by two ACK frames, not one per send.
+    for (let i = 1; i <= 2 * ACK_EVERY; i++) a.send({ t: 'send', seq: i, to: 'b', payload: payload(`m${i}`) });
+    await until(() => b.delivered().length === 2 * ACK_EVERY);
+    await until(() => acks().includes(2 * ACK_EVERY));
+    expect(acks()).toEqual([ACK_EVERY, 2 * ACK_EVERY]);
+    // One more send: nothing at once, the ACK follows after the delay.
+    const t0 = Date.now();
+    a.send({ t: 'send', seq: 2 * ACK_EVERY + 1, to: 'b', payload: payload('last') });
+    await until(() => b.delivered().length === 2 * ACK_EVERY + 1);
+    expect(acks()).toEqual([ACK_EVERY, 2 * ACK_EVERY]);
+    await until(() => acks().length === 3, 5_000, 'delayed ack');
+    expect(acks()[2]).toBe(2 * ACK_EVERY + 1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(ACK_DELAY_MS - 5);
+    // A connection that goes away owes nothing: the pending ACK is dropped with it, no throw.
+    a.send({ t: 'send', seq: 2 * ACK_EVERY + 2, to: 'b', payload: payload('bye') });
+    await until(() => b.delivered().length === 2 * ACK_EVERY + 2);
+    a.ws.terminate();
+    await new Promise((res) => setTimeout(res, ACK_DELAY_MS + 50));
+    expect(b.closeCode).toBeUndefined();
   });
 
   it('rate-limits a flood (rate-limited) and then closes it (flood / 4029)', async () => {
