@@ -29,6 +29,9 @@ export const CLOSE_CODES: Readonly<Record<string, number>> = {
   'session-ended': 4014,
   flood: 4029,
 };
+/** `WebSocket.OPEN`: the only state in which a frame can still be sent. */
+const OPEN = 1;
+
 /** Fatal codes after which the peer may come back: keep its session for the grace period. */
 const RESUMABLE = new Set(['slow-reader', 'idle-timeout', 'session-resumed']);
 
@@ -89,7 +92,8 @@ export class Conn implements Link {
   }
 
   send(bytes: Uint8Array): void {
-    if (this.#closed) return;
+    // A socket the client is already closing takes nothing more (and nothing is counted or tapped).
+    if (this.#closed || this.ws.readyState !== OPEN) return;
     if (this.ws.bufferedAmount > this.ctx.hub.limits.maxBufferedBytes) return this.fail('slow-reader');
     const m = this.ctx.hub.metrics;
     m.framesOut++;

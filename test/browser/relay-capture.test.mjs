@@ -183,10 +183,15 @@ test('the relay never sees key material or SDP/ICE during a three-party call wit
   await leaker.call('leak', '*', Buffer.from(markers.get('base64 marker').toString('base64')).toString('hex'));
   await leaker.call('leave');
   const unsent = new Map([['never sent', randomBytes(32)]]);
-  const selfCheck = await pollUntil(async () => search(haystacks(), new Map([...markers, ...unsent])), (f) => f.length >= 3, { attempts: 50 });
+  // The proxy captures bytes before the relay has read them: wait until both views hold all three.
+  const looks = () => ({
+    all: search(haystacks(), new Map([...markers, ...unsent])),
+    tap: search(tapped.map((t) => t.data), markers),
+    wire: search(wire.flatMap((r) => [r.up, r.down].filter((b) => b.length > 0).flatMap((b) => decodeWebSocket(Buffer.concat(b)).data)), markers),
+  });
+  const seen = await pollUntil(async () => looks(), (x) => x.all.length >= 3 && x.tap.length >= 3 && x.wire.length >= 3, { attempts: 100 });
+  const [selfCheck, tapOnly, wireOnly] = [seen.all, seen.tap, seen.wire];
   assert.deepEqual(selfCheck.sort(), [...markers.keys()].sort(), 'the searcher finds exactly the markers that were sent');
-  const tapOnly = search(tapped.map((t) => t.data), markers);
-  const wireOnly = search(wire.flatMap((r) => [r.up, r.down].filter((b) => b.length > 0).flatMap((b) => decodeWebSocket(Buffer.concat(b)).data)), markers);
   assert.equal(tapOnly.length, 3, 'the relay tap saw the markers');
   assert.equal(wireOnly.length, 3, 'the unmasked wire capture saw the markers');
 
