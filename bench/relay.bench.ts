@@ -18,8 +18,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { WebSocket } from 'ws';
 import { createRelayServer } from '../src/relay/index.js';
-import { ACK_DELAY_MS, ACK_EVERY } from '../src/relay/conn.js';
-import { decodeRelayFrame, encodeClientFrame } from '../src/signaling/envelope.js';
+import { ACK_DELAY_MS, ACK_EVERY, decodeRelayFrame, encodeClientFrame } from '../src/signaling/envelope.js';
 
 const env = (k: string, d: number): number => Number(process.env[k] ?? d);
 const N = env('BENCH_CLIENTS', 5000);

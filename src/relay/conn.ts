@@ -7,7 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { decodeClientFrame, encodeRelayFrame, EnvelopeError, type ClientFrame } from '../signaling/envelope.js';
+import {
+  ACK_DELAY_MS, ACK_EVERY, decodeClientFrame, encodeRelayFrame, EnvelopeError, type ClientFrame,
+} from '../signaling/envelope.js';
 import type { Hub, Link, Session } from './hub.js';
 import { TokenBucket } from './limits.js';
 import { JoinTokenError, verifyJoinToken, type TokenKey } from './tokens.js';
@@ -29,19 +31,8 @@ export const CLOSE_CODES: Readonly<Record<string, number>> = {
   'session-ended': 4014,
   flood: 4029,
 };
-/** `WebSocket.OPEN`: the only state in which a frame can still be sent. */
-const OPEN = 1;
-
 /** Fatal codes after which the peer may come back: keep its session for the grace period. */
 const RESUMABLE = new Set(['slow-reader', 'idle-timeout', 'session-resumed']);
-
-/**
- * SEND acks are cumulative and only trim the client's resend buffer, so the relay may hold them:
- * at most this long, or until this many SENDs are unacked. Holding them halves the frames per
- * routed message under load (one ACK for many SENDs instead of one each).
- */
-export const ACK_DELAY_MS = 100;
-export const ACK_EVERY = 32;
 
 /** Connections that owe their client an ACK, flushed together by one timer (not one per connection). */
 const owing = new Set<Conn>();
@@ -93,7 +84,7 @@ export class Conn implements Link {
 
   send(bytes: Uint8Array): void {
     // A socket the client is already closing takes nothing more (and nothing is counted or tapped).
-    if (this.#closed || this.ws.readyState !== OPEN) return;
+    if (this.#closed || this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.ctx.hub.limits.maxBufferedBytes) return this.fail('slow-reader');
     const m = this.ctx.hub.metrics;
     m.framesOut++;
@@ -188,8 +179,7 @@ export class Conn implements Link {
         return this.send(encodeRelayFrame({ t: 'pong' }));
       case 'leave':
         this.#closed = true;
-        owing.delete(this);
-        this.ctx.hub.detach(s, this, false);
+        this.#detach(false);
         return this.ws.close(1000, 'left');
       default: {
         const never: never = f;

@@ -44,6 +44,13 @@ import { SealError } from '../errors.js';
 
 /** Envelope version byte. */
 export const ENVELOPE_VERSION = 1;
+/**
+ * The cumulative-ack policy both ends follow (relay for SENDs, client for deliveries): an ACK only
+ * trims the other side's resend buffer, so it is sent once every `ACK_EVERY` frames, else within
+ * `ACK_DELAY_MS` of the first unacked one.
+ */
+export const ACK_EVERY = 32;
+export const ACK_DELAY_MS = 100;
 /** Length of the client's resume key and of a sender instance id. */
 export const RESUME_KEY_BYTES = 16;
 export const INSTANCE_BYTES = 8;

@@ -17,7 +17,9 @@
  */
 import { TypedEmitter } from '../events.js';
 import type { Signaling } from './types.js';
-import { decodeRelayFrame, encodeClientFrame, INSTANCE_BYTES, RESUME_KEY_BYTES, type RelayFrame } from './envelope.js';
+import {
+  ACK_DELAY_MS, ACK_EVERY, decodeRelayFrame, encodeClientFrame, INSTANCE_BYTES, RESUME_KEY_BYTES, type RelayFrame,
+} from './envelope.js';
 import { relayCode, SignalingError } from './errors.js';
 import { Backoff, safeCall, SeenTracker, SendQueue, toBytes, type Pending } from './resume.js';
 import type {
@@ -29,12 +31,6 @@ export type {
 } from './websocket-options.js';
 
 const FATAL_RECONNECTABLE = new Set(['slow-reader', 'idle-timeout', 'shutdown']);
-/**
- * Delivery acks are cumulative and only let the relay drop what it keeps for a resume, so they are
- * batched: one every 32 deliveries, else within 100 ms of the first unacked one.
- */
-const ACK_EVERY = 32;
-const ACK_DELAY_MS = 100;
 
 /**
  * The reference WebSocket signaling client.

@@ -36,7 +36,6 @@ afterEach(async () => {
   await Promise.all(open.map((c) => c.close()));
 });
 after(async () => {
-  await Promise.all(contexts.map((c) => c.close()));
   await browser?.close();
   await server?.close();
   await bridge?.close();

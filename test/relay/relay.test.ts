@@ -4,7 +4,7 @@
  * endpoints, logs without secrets, the capture tap and graceful shutdown.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACK_DELAY_MS, ACK_EVERY } from '../../src/relay/conn.js';
+import { ACK_DELAY_MS, ACK_EVERY } from '../../src/signaling/envelope.js';
 import { signJoinToken } from '../../src/relay/index.js';
 import { RawClient, startRelay, until, type TestRelay } from './helpers.js';
 
