@@ -3,9 +3,10 @@
  * WebSocket bridge with an app-server role grant, sends a distinctive canvas pattern, and exposes
  * `window.sealHipaa` so the Node test can admit, expel, chat, send files and compare pictures.
  */
-import { grantRoomRole, joinRoom, type Room, type Signaling } from '../../src/index.js';
+import { grantRoomRole, joinRoom, type Room } from '../../src/index.js';
 import { createIdentity } from '../../src/keys/index.js';
-import { showVideo } from './harness/picture.js';
+import { bridgeSignaling } from './harness/bridge.js';
+import { greyDifference, showVideo } from './harness/picture.js';
 
 const W = 320;
 const H = 240;
@@ -26,50 +27,8 @@ function draw(ctx: CanvasRenderingContext2D, seed: number, tick: number): void {
   ctx.fillRect(W - 12, H - 12, 8, 8);
 }
 
-function greys(source: CanvasImageSource): number[] {
-  const c = document.createElement('canvas');
-  c.width = 64;
-  c.height = 48;
-  const ctx = c.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('no 2d context');
-  ctx.drawImage(source, 0, 0, 64, 48);
-  const d = ctx.getImageData(0, 0, 64, 48).data;
-  const out: number[] = [];
-  for (let i = 0; i < d.length; i += 4) out.push(0.299 * (d[i] ?? 0) + 0.587 * (d[i + 1] ?? 0) + 0.114 * (d[i + 2] ?? 0));
-  return out;
-}
-
 /** Senders whose relayed messages this page ignores (a member that never hears a host command). */
 const deaf = new Set<string>();
-
-async function wsSignaling(url: string, id: string): Promise<Signaling> {
-  const ws = new WebSocket(`${url}/?id=${encodeURIComponent(id)}`);
-  await new Promise<void>((ok, fail) => {
-    ws.onopen = () => ok();
-    ws.onerror = () => fail(new Error('bridge unreachable'));
-  });
-  const listeners = new Set<(from: string, data: Uint8Array) => void>();
-  const left = new Set<(id: string) => void>();
-  ws.onmessage = (e) => {
-    const msg = JSON.parse(String(e.data)) as { from?: string; data?: string; left?: string };
-    if (msg.left) for (const l of left) l(msg.left);
-    if (msg.from && msg.data && !deaf.has(msg.from)) {
-      const bytes = Uint8Array.from(atob(msg.data), (c) => c.charCodeAt(0));
-      for (const l of listeners) l(msg.from, bytes);
-    }
-  };
-  const b64 = (d: Uint8Array): string => {
-    let s = '';
-    for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode(...d.subarray(i, i + 0x8000));
-    return btoa(s);
-  };
-  return {
-    localId: id,
-    send: (to, data) => ws.send(JSON.stringify({ to, data: b64(data) })),
-    onMessage: (l) => (listeners.add(l), () => listeners.delete(l)),
-    onPeerLeft: (l) => (left.add(l), () => left.delete(l)),
-  };
-}
 
 const fromHex = (h: string): Uint8Array => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 
@@ -117,7 +76,7 @@ const api = {
     room = await joinRoom({
       roomId: 'sealrtc-hipaa-room',
       identity,
-      signaling: await wsSignaling(o.wsUrl, o.id),
+      signaling: await bridgeSignaling(o.wsUrl, o.id, (from) => deaf.has(from)),
       localStream: canvas.captureStream(20),
       hostAuthorityKey: fromHex(o.authority),
       admission: 'lobby',
@@ -170,11 +129,7 @@ const api = {
     const ctx = ref.getContext('2d');
     if (!ctx) throw new Error('no 2d context');
     draw(ctx, seed, 0);
-    const a = greys(v.el);
-    const b = greys(ref);
-    let sum = 0;
-    for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] ?? 0) - (b[i] ?? 0));
-    return { frames: v.frames, diff: sum / a.length };
+    return { frames: v.frames, diff: greyDifference(v.el, ref) };
   },
   /** From now on ignore everything `id` relays (so this member never learns it was expelled). */
   deafen(id: string): void {

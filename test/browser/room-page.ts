@@ -3,9 +3,10 @@
  * sends a distinctive canvas pattern (and an oscillator as audio), shows every remote video,
  * and exposes `window.sealTest` so the Node test can drive it and compare pictures.
  */
-import { joinRoom, type Room, type Signaling } from '../../src/index.js';
+import { joinRoom, type Room } from '../../src/index.js';
 import { createIdentity } from '../../src/keys/index.js';
-import { showVideo } from './harness/picture.js';
+import { bridgeSignaling } from './harness/bridge.js';
+import { greyDifference, showVideo } from './harness/picture.js';
 
 const W = 640;
 const H = 480;
@@ -27,19 +28,6 @@ function drawPattern(ctx: CanvasRenderingContext2D, seed: number, w: number, h: 
   ctx.fill();
   ctx.fillStyle = tick % 2 ? '#f00' : '#00f';
   ctx.fillRect(W * sx - 24 * sx, H * sy - 24 * sy, 16 * sx, 16 * sy);
-}
-
-function greys(source: CanvasImageSource): number[] {
-  const c = document.createElement('canvas');
-  c.width = 64;
-  c.height = 48;
-  const ctx = c.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('no 2d context');
-  ctx.drawImage(source, 0, 0, 64, 48);
-  const d = ctx.getImageData(0, 0, 64, 48).data;
-  const out: number[] = [];
-  for (let i = 0; i < d.length; i += 4) out.push(0.299 * (d[i] ?? 0) + 0.587 * (d[i + 1] ?? 0) + 0.114 * (d[i + 2] ?? 0));
-  return out;
 }
 
 function canvasStream(seed: number): { stream: MediaStream; stop: () => void } {
@@ -65,30 +53,6 @@ function audioTrack(): MediaStreamTrack {
   const [track] = dest.stream.getAudioTracks();
   if (!track) throw new Error('no audio track');
   return track;
-}
-
-async function wsSignaling(url: string, id: string): Promise<Signaling> {
-  const ws = new WebSocket(`${url}/?id=${encodeURIComponent(id)}`);
-  await new Promise<void>((ok, fail) => {
-    ws.onopen = () => ok();
-    ws.onerror = () => fail(new Error('bridge unreachable'));
-  });
-  const listeners = new Set<(from: string, data: Uint8Array) => void>();
-  const leftListeners = new Set<(id: string) => void>();
-  ws.onmessage = (e) => {
-    const msg = JSON.parse(String(e.data)) as { from?: string; data?: string; left?: string };
-    if (msg.left) for (const l of leftListeners) l(msg.left);
-    if (msg.from && msg.data) {
-      const bytes = Uint8Array.from(atob(msg.data), (c) => c.charCodeAt(0));
-      for (const l of listeners) l(msg.from, bytes);
-    }
-  };
-  return {
-    localId: id,
-    send: (to, data) => ws.send(JSON.stringify({ to, data: btoa(String.fromCharCode(...data)) })),
-    onMessage: (l) => (listeners.add(l), () => listeners.delete(l)),
-    onPeerLeft: (l) => (leftListeners.add(l), () => leftListeners.delete(l)),
-  };
 }
 
 interface StartOptions {
@@ -132,7 +96,7 @@ function watch(r: Room): void {
 
 const api = {
   async start(o: StartOptions): Promise<{ id: string; identityKey: string }> {
-    const signaling = await wsSignaling(o.wsUrl, o.id);
+    const signaling = await bridgeSignaling(o.wsUrl, o.id);
     source = canvasStream(o.seed);
     const stream = new MediaStream(source.stream.getVideoTracks());
     if (o.audio !== false) {
@@ -187,11 +151,7 @@ const api = {
     const ctx = ref.getContext('2d');
     if (!ctx) throw new Error('no 2d context');
     drawPattern(ctx, seed, W, H, 0);
-    const a = greys(v.el);
-    const b = greys(ref);
-    let sum = 0;
-    for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] ?? 0) - (b[i] ?? 0));
-    return { frames: v.frames, width: v.el.videoWidth, diff: sum / a.length };
+    return { frames: v.frames, width: v.el.videoWidth, diff: greyDifference(v.el, ref) };
   },
   async share(seed: number): Promise<void> {
     if (!room) throw new Error('not joined');

@@ -52,7 +52,8 @@ export function startPatternStream(width: number, height: number, fps = 20): { s
   return { stream, stop: () => (clearInterval(timer), stream.getTracks().forEach((t) => t.stop())) };
 }
 
-function greys(source: CanvasImageSource): Float32Array {
+/** `source` scaled to the GRID_W x GRID_H grid, as grey levels. */
+export function greys(source: CanvasImageSource): Float32Array {
   const c = document.createElement('canvas');
   c.width = GRID_W;
   c.height = GRID_H;
@@ -63,6 +64,14 @@ function greys(source: CanvasImageSource): Float32Array {
   const out = new Float32Array(GRID_W * GRID_H);
   for (let i = 0; i < out.length; i++) out[i] = 0.299 * px[i * 4]! + 0.587 * px[i * 4 + 1]! + 0.114 * px[i * 4 + 2]!;
   return out;
+}
+
+/** Mean absolute grey difference between two pictures on the grid (0 = the same; 255 = opposite). */
+export function greyDifference(a: CanvasImageSource, b: CanvasImageSource): number {
+  const [x, y] = [greys(a), greys(b)];
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += Math.abs(x[i]! - y[i]!);
+  return sum / x.length;
 }
 
 /** The reference greys of the pattern, as drawn at `width`x`height`. */
