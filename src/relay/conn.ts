@@ -34,14 +34,26 @@ export const CLOSE_CODES: Readonly<Record<string, number>> = {
 /** Fatal codes after which the peer may come back: keep its session for the grace period. */
 const RESUMABLE = new Set(['slow-reader', 'idle-timeout', 'session-resumed']);
 
-/** Connections that owe their client an ACK, flushed together by one timer (not one per connection). */
+/**
+ * Connections that owe their client an ACK, in the order they started owing, served by one timer
+ * (not one per connection): each gets its ACK frame {@link ACK_DELAY_MS} after it started owing,
+ * unless a DELIVER carried the ack first.
+ */
 const owing = new Set<Conn>();
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleAckFlush(now: number): void {
+  const first = owing.values().next().value;
+  if (flushTimer !== undefined || first === undefined) return;
+  flushTimer = setTimeout(flushOwedAcks, Math.max(1, first.owedSince + ACK_DELAY_MS - now)).unref();
+}
 function flushOwedAcks(): void {
   flushTimer = undefined;
-  const due = [...owing];
-  owing.clear();
-  for (const c of due) c.flushAck();
+  const now = Date.now();
+  for (const c of owing) {
+    if (now - c.owedSince < ACK_DELAY_MS) break;
+    c.flushAck(); // removes c from the set
+  }
+  scheduleAckFlush(now);
 }
 
 /** What a connection needs from the server around it. */
@@ -64,6 +76,8 @@ export class Conn implements Link {
   #strikeWindow = Date.now();
   /** The highest SEND sequence number this connection has acked to its client. */
   #ackedSeq = 0;
+  /** When this connection started owing its client an ACK (see {@link flushOwedAcks}). */
+  owedSince = 0;
   readonly #msgs: TokenBucket;
   readonly #bytes: TokenBucket;
   readonly #frames: TokenBucket;
@@ -82,7 +96,7 @@ export class Conn implements Link {
     return this.#closed;
   }
 
-  send(bytes: Uint8Array): void {
+  send(bytes: Uint8Array, ackedSendSeq?: number): void {
     // A socket the client is already closing takes nothing more (and nothing is counted or tapped).
     if (this.#closed || this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.ctx.hub.limits.maxBufferedBytes) return this.fail('slow-reader');
@@ -91,6 +105,11 @@ export class Conn implements Link {
     m.bytesOut += bytes.length;
     this.ctx.tap?.('out', this.id, bytes);
     this.ws.send(bytes);
+    // The frame carried a SEND ack: nothing more is owed up to it.
+    if (ackedSendSeq !== undefined && ackedSendSeq > this.#ackedSeq) {
+      this.#ackedSeq = ackedSendSeq;
+      if (this.session && this.session.lastSendSeq <= ackedSendSeq) owing.delete(this);
+    }
   }
 
   /** Send a non-fatal error about one message. */
@@ -190,6 +209,7 @@ export class Conn implements Link {
 
   #onSend(s: Session, f: Extract<ClientFrame, { t: 'send' }>, now: number): void {
     const hub = this.ctx.hub;
+    if (f.ack) hub.ack(s, f.ack); // the delivery ack it carries
     if (f.seq <= s.lastSendSeq) return this.#ack(s); // a resend we already routed
     s.lastSendSeq = f.seq;
     if (f.payload.length > hub.limits.maxPayloadBytes) this.warn('message-too-large', f.seq);
@@ -214,12 +234,16 @@ export class Conn implements Link {
     return true;
   }
 
-  /** Owe the client a cumulative ACK: sent at once every {@link ACK_EVERY} SENDs, else within {@link ACK_DELAY_MS}. */
+  /**
+   * Owe the client a cumulative ACK: it rides on the next DELIVER to this client, else goes out as
+   * an ACK frame once {@link ACK_EVERY} SENDs are unacked or {@link ACK_DELAY_MS} after the first.
+   */
   #ack(s: Session): void {
     if (s.lastSendSeq - this.#ackedSeq >= ACK_EVERY) return this.flushAck();
     if (owing.has(this)) return;
+    this.owedSince = Date.now();
     owing.add(this);
-    flushTimer ??= setTimeout(flushOwedAcks, ACK_DELAY_MS).unref();
+    scheduleAckFlush(this.owedSince);
   }
 
   /** Send the ACK this connection owes, if any. */

@@ -18,8 +18,11 @@ import type { RelayMetrics } from './metrics.js';
 /** A socket as the hub sees it. */
 export interface Link {
   readonly id: string;
-  /** Send one encoded frame (the link closes itself with `'slow-reader'` when backed up). */
-  send(bytes: Uint8Array): void;
+  /**
+   * Send one encoded frame (the link closes itself with `'slow-reader'` when backed up).
+   * `ackedSendSeq`: the frame carries this cumulative SEND ack, so the link owes no ACK up to it.
+   */
+  send(bytes: Uint8Array, ackedSendSeq?: number): void;
   /** Tell the client `code` and close; the link then detaches from its session. */
   fail(code: string): void;
 }
@@ -202,11 +205,16 @@ export class Hub {
     this.log.log('info', 'peer-left', { room: room.id, peer: s.peer, reason });
   }
 
-  /** Append a sequenced frame to the session's outbox and send it if connected. */
-  push(s: Session, build: (seq: number) => RelayFrame): void {
+  /**
+   * Append a sequenced frame to the session's outbox and send it if connected. `build` gets the
+   * delivery number and the session's current SEND ack (for frames that carry it).
+   */
+  push(s: Session, build: (seq: number, ackedSendSeq: number) => RelayFrame): void {
     if (s.ended) return;
     const seq = ++s.deliverySeq;
-    const bytes = encodeRelayFrame(build(seq));
+    const ackedSendSeq = s.lastSendSeq;
+    const frame = build(seq, ackedSendSeq);
+    const bytes = encodeRelayFrame(frame);
     s.outbox.push({ seq, bytes });
     s.outboxBytes += bytes.length;
     if (s.outboxBytes > this.limits.maxOutboxBytes) {
@@ -214,12 +222,12 @@ export class Hub {
       else this.end(s, 'outbox-overflow');
       return;
     }
-    s.link?.send(bytes);
+    s.link?.send(bytes, frame.t === 'deliver' ? ackedSendSeq : undefined);
   }
 
   #deliver(s: Session, from: string, srcInstance: Uint8Array, srcSeq: number, payload: Uint8Array): void {
     this.metrics.messagesRouted++;
-    this.push(s, (seq) => ({ t: 'deliver', seq, from, srcInstance, srcSeq, payload }));
+    this.push(s, (seq, ackedSendSeq) => ({ t: 'deliver', seq, ackedSendSeq, from, srcInstance, srcSeq, payload }));
   }
 
   #resume(s: Session, link: Link, a: Admission): { session: Session; resumed: boolean } | { error: string } {

@@ -11,13 +11,14 @@
  * ```
  *  0       1       2
  *  +-------+-------+---------------------------------------------------------+
- *  | ver=1 | type  | body (by type)                                          |
+ *  | ver=2 | type  | body (by type)                                          |
  *  +-------+-------+---------------------------------------------------------+
  *
  *  client → relay
  *  0x01 JOIN     str8 room | str8 peer (len 0 = relay assigns) | u16 tokenLen | token
  *                | 16 B resumeKey | 8 B instance | u32 lastDeliverySeq (resume; 0 = fresh)
- *  0x02 SEND     u32 seq | str8 to ('*' = everyone else) | payload …
+ *  0x02 SEND     u32 seq | u32 ack (cumulative DELIVER/PEER_* ack, 0 = none) | str8 to ('*' = everyone else)
+ *                | payload …
  *  0x03 ACK      u32 deliverySeq   (cumulative: every DELIVER/PEER_* up to it arrived)
  *  0x04 PING     (empty)
  *  0x05 LEAVE    (empty)           leave now, without the presence grace period
@@ -25,7 +26,8 @@
  *  relay → client
  *  0x81 WELCOME  str8 peer | u8 flags (bit0 resumed) | u32 ackedSendSeq
  *                | u32 maxPayloadBytes | u16 count | count × str8 peer
- *  0x82 DELIVER  u32 deliverySeq | str8 from | 8 B srcInstance | u32 srcSeq | payload …
+ *  0x82 DELIVER  u32 deliverySeq | u32 ackedSendSeq (cumulative SEND ack, 0 = none) | str8 from
+ *                | 8 B srcInstance | u32 srcSeq | payload …
  *  0x83 ACK      u32 sendSeq       (cumulative: every SEND up to it was processed)
  *  0x84 JOINED   u32 deliverySeq | str8 peer
  *  0x85 LEFT     u32 deliverySeq | str8 peer
@@ -33,6 +35,10 @@
  *  0x87 PONG     (empty)
  *  0x88 GOAWAY   str8 reason       the relay is shutting down: reconnect and resume
  * ```
+ *
+ * Acks ride on traffic that flows anyway: a SEND carries the sender's cumulative delivery ack and
+ * a DELIVER carries the recipient's cumulative SEND ack, so a separate ACK frame is needed only
+ * when nothing flows the other way (see {@link ACK_DELAY_MS}). Version 2 added these two fields.
  *
  * `srcInstance` + `srcSeq` identify a message end to end (the sender's random instance id
  * and its own sequence number) so receivers can drop duplicates that a resend after a
@@ -43,14 +49,16 @@
 import { SealError } from '../errors.js';
 
 /** Envelope version byte. */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
 /**
- * The cumulative-ack policy both ends follow (relay for SENDs, client for deliveries): an ACK only
- * trims the other side's resend buffer, so it is sent once every `ACK_EVERY` frames, else within
- * `ACK_DELAY_MS` of the first unacked one.
+ * The cumulative-ack policy both ends follow (relay for SENDs, client for deliveries). An ack only
+ * trims the other side's resend buffer, so it never delays a message: it rides on the next frame
+ * going the other way (SEND / DELIVER), and a separate ACK frame is sent only once `ACK_EVERY`
+ * frames are unacked, or `ACK_DELAY_MS` after the first unacked one if nothing went back by then.
+ * Either side therefore holds at most 32 frames or one second of frames for resending.
  */
 export const ACK_EVERY = 32;
-export const ACK_DELAY_MS = 100;
+export const ACK_DELAY_MS = 1000;
 /** Length of the client's resume key and of a sender instance id. */
 export const RESUME_KEY_BYTES = 16;
 export const INSTANCE_BYTES = 8;
@@ -61,7 +69,8 @@ export type ClientFrame =
       t: 'join'; room: string; peer: string; token: Uint8Array;
       resumeKey: Uint8Array; instance: Uint8Array; lastDeliverySeq: number;
     }
-  | { t: 'send'; seq: number; to: string; payload: Uint8Array }
+  /** `ack`: the cumulative delivery ack carried along (0 or absent = none). */
+  | { t: 'send'; seq: number; to: string; payload: Uint8Array; ack?: number }
   | { t: 'ack'; seq: number }
   | { t: 'ping' }
   | { t: 'leave' };
@@ -69,7 +78,8 @@ export type ClientFrame =
 /** A decoded relay → client frame. */
 export type RelayFrame =
   | { t: 'welcome'; peer: string; resumed: boolean; ackedSendSeq: number; maxPayloadBytes: number; peers: string[] }
-  | { t: 'deliver'; seq: number; from: string; srcInstance: Uint8Array; srcSeq: number; payload: Uint8Array }
+  /** `ackedSendSeq`: the recipient's cumulative SEND ack carried along (0 or absent = none). */
+  | { t: 'deliver'; seq: number; from: string; srcInstance: Uint8Array; srcSeq: number; payload: Uint8Array; ackedSendSeq?: number }
   | { t: 'ack'; seq: number }
   | { t: 'joined'; seq: number; peer: string }
   | { t: 'left'; seq: number; peer: string }
@@ -206,7 +216,7 @@ export function encodeClientFrame(f: ClientFrame): Uint8Array {
     }
     case 'send': {
       const to = utf8(f.to, 'to');
-      return head(4 + 1 + to.length + f.payload.length, 0x02).u32(f.seq).str8(to).bytes(f.payload).buf;
+      return head(4 + 4 + 1 + to.length + f.payload.length, 0x02).u32(f.seq).u32(f.ack ?? 0).str8(to).bytes(f.payload).buf;
     }
     case 'ack':
       return head(4, 0x03).u32(f.seq).buf;
@@ -242,7 +252,8 @@ export function decodeClientFrame(buf: Uint8Array): ClientFrame {
     f = { t: 'join', room, peer, token, resumeKey, instance, lastDeliverySeq: r.u32() };
   } else if (type === 0x02) {
     const seq = r.u32();
-    f = { t: 'send', seq, to: r.str8(), payload: r.rest() };
+    const ack = r.u32();
+    f = { t: 'send', seq, ack, to: r.str8(), payload: r.rest() };
   } else if (type === 0x03) f = { t: 'ack', seq: r.u32() };
   else if (type === 0x04) f = { t: 'ping' };
   else if (type === 0x05) f = { t: 'leave' };
@@ -274,8 +285,8 @@ export function encodeRelayFrame(f: RelayFrame): Uint8Array {
     case 'deliver': {
       const from = utf8(f.from, 'from');
       if (f.srcInstance.length !== INSTANCE_BYTES) throw new EnvelopeError('instance must be 8 bytes');
-      return head(4 + 1 + from.length + INSTANCE_BYTES + 4 + f.payload.length, 0x82)
-        .u32(f.seq).str8(from).bytes(f.srcInstance).u32(f.srcSeq).bytes(f.payload).buf;
+      return head(4 + 4 + 1 + from.length + INSTANCE_BYTES + 4 + f.payload.length, 0x82)
+        .u32(f.seq).u32(f.ackedSendSeq ?? 0).str8(from).bytes(f.srcInstance).u32(f.srcSeq).bytes(f.payload).buf;
     }
     case 'ack':
       return head(4, 0x83).u32(f.seq).buf;
@@ -324,10 +335,11 @@ export function decodeRelayFrame(buf: Uint8Array): RelayFrame {
     f = { t: 'welcome', peer, resumed, ackedSendSeq, maxPayloadBytes, peers };
   } else if (type === 0x82) {
     const seq = r.u32();
+    const ackedSendSeq = r.u32();
     const from = r.str8();
     const srcInstance = r.bytes(INSTANCE_BYTES);
     const srcSeq = r.u32();
-    f = { t: 'deliver', seq, from, srcInstance, srcSeq, payload: r.rest() };
+    f = { t: 'deliver', seq, ackedSendSeq, from, srcInstance, srcSeq, payload: r.rest() };
   } else if (type === 0x83) f = { t: 'ack', seq: r.u32() };
   else if (type === 0x84 || type === 0x85) {
     const seq = r.u32();

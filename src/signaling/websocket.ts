@@ -225,6 +225,7 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
       case 'welcome':
         return this.#onWelcome(f);
       case 'deliver':
+        if (f.ackedSendSeq) this.#unacked.ackUpTo(f.ackedSendSeq); // the SEND ack it carries
         if (!this.#sequenced(f.seq)) return;
         if (!this.#seen.accept(f.from, f.srcInstance, f.srcSeq)) return;
         for (const l of [...this.#messageListeners]) safeCall(() => l(f.from, f.payload));
@@ -309,17 +310,27 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
     for (const l of [...this.#leftListeners]) safeCall(() => l(p));
   }
 
+  /** Send one SEND; it carries the cumulative delivery ack, so no separate ACK is owed up to it. */
   #transmit(m: Pending): void {
-    this.#tx(encodeClientFrame({ t: 'send', seq: m.seq, to: m.to, payload: m.payload }));
+    const ack = this.#deliverySeq;
+    if (!this.#tx(encodeClientFrame({ t: 'send', seq: m.seq, ack, to: m.to, payload: m.payload }))) return;
+    this.#ackedDelivery = Math.max(this.#ackedDelivery, ack);
+    if (this.#ackedDelivery === this.#deliverySeq) {
+      clearTimeout(this.#ackTimer);
+      this.#ackTimer = undefined;
+    }
   }
 
-  #tx(bytes: Uint8Array): void {
+  /** Hand bytes to the socket; false if there is no open socket or it refused them. */
+  #tx(bytes: Uint8Array): boolean {
     const ws = this.#ws;
-    if (!ws || ws.readyState !== 1) return;
+    if (!ws || ws.readyState !== 1) return false;
     try {
       ws.send(bytes);
+      return true;
     } catch (cause) {
       this.emit('error', new SignalingError('protocol-error', 'socket send failed', { cause }));
+      return false;
     }
   }
 

@@ -4,7 +4,7 @@
  * endpoints, logs without secrets, the capture tap and graceful shutdown.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACK_DELAY_MS, ACK_EVERY } from '../../src/signaling/envelope.js';
+import { ACK_DELAY_MS, ACK_EVERY, ENVELOPE_VERSION } from '../../src/signaling/envelope.js';
 import { signJoinToken } from '../../src/relay/index.js';
 import { RawClient, startRelay, until, type TestRelay } from './helpers.js';
 
@@ -68,7 +68,7 @@ describe('relay: bad input', () => {
   it('closes malformed envelopes (garbage, wrong version, truncated join) with malformed-envelope / 4000', async () => {
     const r = await relay();
     const check = await bystanders(r.url);
-    for (const junk of [Uint8Array.of(9, 9, 9), Uint8Array.of(2, 4), Uint8Array.of(1, 1, 5, 65)]) {
+    for (const junk of [Uint8Array.of(9, 9, 9), Uint8Array.of(ENVELOPE_VERSION + 1, 4), Uint8Array.of(ENVELOPE_VERSION, 1, 5, 65)]) {
       const bad = raw(r.url);
       await bad.opened;
       bad.ws.send(junk);
@@ -131,6 +131,36 @@ describe('relay: bad input', () => {
     a.ws.terminate();
     await new Promise((res) => setTimeout(res, ACK_DELAY_MS + 50));
     expect(b.closeCode).toBeUndefined();
+  });
+
+  it('carries acks on traffic: a DELIVER acks the recipient\'s SENDs, a SEND acks the sender\'s deliveries', async () => {
+    const r = await relay();
+    const a = raw(r.url);
+    const b = raw(r.url);
+    await a.join('room-1', 'a');
+    await b.join('room-1', 'b');
+    const acks = (c: RawClient): number[] => c.frames.flatMap((f) => (f.t === 'ack' ? [f.seq] : []));
+    const lastSeq = (c: RawClient): number => Math.max(0, ...c.frames.flatMap((f) => ('seq' in f && f.t !== 'ack' && f.t !== 'error' ? [f.seq] : [])));
+    await until(() => a.frames.some((f) => f.t === 'joined'));
+    a.send({ t: 'send', seq: 1, ack: lastSeq(a), to: 'b', payload: payload('ping') });
+    await until(() => b.delivered().length === 1);
+    // b's reply carries b's delivery ack; the DELIVER to a carries a's SEND ack (seq 1).
+    b.send({ t: 'send', seq: 1, ack: lastSeq(b), to: 'a', payload: payload('pong') });
+    await until(() => a.delivered().length === 1);
+    expect(a.delivered()[0]?.ackedSendSeq).toBe(1);
+    // b's SEND was acked by nothing going back, so it gets an ACK frame after the delay; a's SEND
+    // was acked on the DELIVER and, although it was owed earlier, gets none.
+    await until(() => acks(b).includes(1), 5_000, 'delayed ack to b');
+    expect(acks(b)).toEqual([1]);
+    expect(acks(a)).toEqual([]);
+    // a acks its delivery on a SEND that goes nowhere (answered by a non-sequenced error).
+    a.send({ t: 'send', seq: 2, ack: lastSeq(a), to: 'ghost', payload: payload('x') });
+    await until(() => a.errors().length === 1);
+    // Every sequenced frame is acked now, and no client sent an ACK frame: both outboxes are empty.
+    await until(() => r.metrics().outboxBytes === 0, 5_000, 'outboxes trimmed by carried acks');
+    await until(() => acks(a).includes(2), 5_000, 'delayed ack to a');
+    expect(acks(a)).toEqual([2]);
+    expect(acks(b)).toEqual([1]);
   });
 
   it('rate-limits a flood (rate-limited) and then closes it (flood / 4029)', async () => {

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  decodeClientFrame, decodeRelayFrame, encodeClientFrame, encodeRelayFrame, EnvelopeError, type ClientFrame, type RelayFrame,
+  decodeClientFrame, decodeRelayFrame, encodeClientFrame, encodeRelayFrame, EnvelopeError, ENVELOPE_VERSION, type ClientFrame, type RelayFrame,
 } from '../../src/signaling/envelope.js';
 
 const id = fc.string({ minLength: 1, maxLength: 40 });
@@ -11,14 +11,14 @@ const bytes = (n?: number) => (n === undefined ? fc.uint8Array({ maxLength: 300 
 
 const clientFrame: fc.Arbitrary<ClientFrame> = fc.oneof(
   fc.record({ t: fc.constant('join' as const), room: id, peer: fc.oneof(fc.constant(''), id), token: bytes(), resumeKey: bytes(16), instance: bytes(8), lastDeliverySeq: u32 }),
-  fc.record({ t: fc.constant('send' as const), seq: u32, to: id, payload: bytes() }),
+  fc.record({ t: fc.constant('send' as const), seq: u32, ack: u32, to: id, payload: bytes() }),
   fc.record({ t: fc.constant('ack' as const), seq: u32 }),
   fc.constant({ t: 'ping' as const }),
   fc.constant({ t: 'leave' as const }),
 );
 const relayFrame: fc.Arbitrary<RelayFrame> = fc.oneof(
   fc.record({ t: fc.constant('welcome' as const), peer: id, resumed: fc.boolean(), ackedSendSeq: u32, maxPayloadBytes: u32, peers: fc.array(id, { maxLength: 5 }) }),
-  fc.record({ t: fc.constant('deliver' as const), seq: u32, from: id, srcInstance: bytes(8), srcSeq: u32, payload: bytes() }),
+  fc.record({ t: fc.constant('deliver' as const), seq: u32, ackedSendSeq: u32, from: id, srcInstance: bytes(8), srcSeq: u32, payload: bytes() }),
   fc.record({ t: fc.constant('ack' as const), seq: u32 }),
   fc.record({ t: fc.constant('joined' as const), seq: u32, peer: id }),
   fc.record({ t: fc.constant('left' as const), seq: u32, peer: id }),
@@ -56,11 +56,14 @@ describe('envelope', () => {
   it('rejects trailing bytes, a wrong version, unknown types, non-UTF-8 ids and empty targets', () => {
     const ack = encodeClientFrame({ t: 'ack', seq: 1 });
     expect(code(() => decodeClientFrame(Uint8Array.of(...ack, 0)))).toBe('malformed-envelope');
-    expect(code(() => decodeClientFrame(Uint8Array.of(2, ...ack.subarray(1))))).toBe('malformed-envelope');
-    expect(code(() => decodeClientFrame(Uint8Array.of(1, 0x7f)))).toBe('malformed-envelope');
-    expect(code(() => decodeRelayFrame(Uint8Array.of(1, 0x02)))).toBe('malformed-envelope');
-    expect(code(() => decodeClientFrame(Uint8Array.of(1, 0x02, 0, 0, 0, 1, 1, 0xff)))).toBe('malformed-envelope');
-    expect(code(() => decodeClientFrame(Uint8Array.of(1, 0x02, 0, 0, 0, 1, 0)))).toBe('malformed-envelope');
+    const v = ENVELOPE_VERSION;
+    for (const other of [0, 1, v + 1]) expect(code(() => decodeClientFrame(Uint8Array.of(other, ...ack.subarray(1))))).toBe('malformed-envelope');
+    expect(code(() => decodeClientFrame(Uint8Array.of(v, 0x7f)))).toBe('malformed-envelope');
+    expect(code(() => decodeRelayFrame(Uint8Array.of(v, 0x02)))).toBe('malformed-envelope');
+    expect(code(() => decodeClientFrame(Uint8Array.of(v, 0x02, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0xff)))).toBe('malformed-envelope');
+    expect(code(() => decodeClientFrame(Uint8Array.of(v, 0x02, 0, 0, 0, 1, 0, 0, 0, 0, 0)))).toBe('malformed-envelope');
+    // A version-1 SEND (no ack field) is refused, not misread.
+    expect(code(() => decodeClientFrame(Uint8Array.of(1, 0x02, 0, 0, 0, 1, 1, 0x78, 0x61)))).toBe('malformed-envelope');
     expect(code(() => encodeClientFrame({ t: 'send', seq: 1, to: 'x'.repeat(256), payload: new Uint8Array() }))).toBe('malformed-envelope');
   });
   it('never throws anything but EnvelopeError on random input', () => {

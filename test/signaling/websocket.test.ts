@@ -55,6 +55,44 @@ describe('WebSocketSignaling', () => {
     expect(got.alice).toEqual([]);
   });
 
+  it('acks on the traffic itself: a conversation needs no ACK frames either way', async () => {
+    const frames: { dir: 'in' | 'out'; type: number; ack: number }[] = [];
+    const r = await relay({
+      tap: (dir, _conn, d) => {
+        const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+        // SEND (0x02) and DELIVER (0x82) carry the ack after their own u32 sequence number.
+        const ack = d[1] === 0x02 || d[1] === 0x82 ? view.getUint32(6) : 0;
+        frames.push({ dir, type: d[1] as number, ack });
+      },
+    });
+    const a = await client(r.url, { peerId: 'alice' });
+    const b = await client(r.url, { peerId: 'bob' });
+    await until(() => a.peers.has('bob'));
+    const gotA: unknown[] = [];
+    const gotB: unknown[] = [];
+    a.onMessage((_f, d) => gotA.push(dec(d)));
+    b.onMessage((_f, d) => {
+      gotB.push(dec(d));
+      b.send('alice', enc(gotB.length)); // reply at once
+    });
+    frames.length = 0;
+    for (let i = 1; i <= 10; i++) {
+      a.send('bob', enc(i));
+      await until(() => gotA.length === i);
+    }
+    expect(gotB).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const sends = frames.filter((f) => f.dir === 'in' && f.type === 0x02);
+    const delivers = frames.filter((f) => f.dir === 'out' && f.type === 0x82);
+    expect(sends).toHaveLength(20);
+    expect(delivers).toHaveLength(20);
+    // Every SEND acks a delivery (alice's first: bob's arrival); every DELIVER but the first (bob
+    // had sent nothing yet) acks a SEND of its recipient.
+    expect(sends.map((f) => f.ack > 0)).toEqual(sends.map(() => true));
+    expect(delivers.slice(1).map((f) => f.ack > 0)).toEqual(delivers.slice(1).map(() => true));
+    // Within the exchange, no ACK frame went either way (0x03 from clients, 0x83 from the relay).
+    expect(frames.filter((f) => f.type === 0x03 || f.type === 0x83)).toEqual([]);
+  });
+
   it('reports a peer that leaves with close() at once, and close() is idempotent', async () => {
     const r = await relay({ limits: { resumeGraceMs: 60_000 } });
     const a = await client(r.url, { peerId: 'a' });
