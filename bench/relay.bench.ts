@@ -8,14 +8,15 @@
  * One script, three roles (chosen by SEALRTC_BENCH_ROLE): the driver (default), a relay
  * process, and a client process holding a share of the connections. Knobs (env):
  *   BENCH_CLIENTS=5000 BENCH_ROOMS=1000 BENCH_RATE=5 (msgs/s per client) BENCH_SECONDS=10
- *   BENCH_PAYLOAD=200 BENCH_CLIENT_PROCS=2 BENCH_MODES=single,redis BENCH_MAX_S=300
+ *   BENCH_WARMUP=2 (seconds of identical load before the measured window) BENCH_PAYLOAD=200 BENCH_CLIENT_PROCS=2 BENCH_MODES=single,redis,ws-floor,tcp-floor BENCH_MAX_S=300
  *   BENCH_RATES=1,2,3,4,5 (a load curve: one run per per-client rate, each mode) BENCH_TICK_MS=5
  *   BENCH_PROF=<dir> (write a CPU profile of every child process there)
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect as connectTcp, createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { createRelayServer } from '../src/relay/index.js';
 import { ACK_DELAY_MS, ACK_EVERY, decodeRelayFrame, encodeClientFrame } from '../src/signaling/envelope.js';
@@ -25,16 +26,46 @@ const N = env('BENCH_CLIENTS', 5000);
 const R = env('BENCH_ROOMS', 1000);
 const RATE = env('BENCH_RATE', 5);
 const SECONDS = env('BENCH_SECONDS', 10);
+/** Seconds of the same load before the measured window (JIT, first data on each connection). */
+const WARMUP = env('BENCH_WARMUP', 2);
 const PAYLOAD = env('BENCH_PAYLOAD', 200);
 const PROCS = env('BENCH_CLIENT_PROCS', 2);
-const MAX_S = env('BENCH_MAX_S', 300);
+/** The whole run's bound; by default one minute per measured run plus one. */
+const MAX_S = env('BENCH_MAX_S', 60 * (1 + (process.env.BENCH_MODES ?? 'single,redis,ws-floor,tcp-floor').split(',').length * (process.env.BENCH_RATES ?? '1').split(',').length));
 const role = process.env.SEALRTC_BENCH_ROLE ?? 'driver';
 const now = (): number => performance.timeOrigin + performance.now();
 /** CPU seconds this process has used, and when (to give each process's share of a core). */
-const cpuNow = (): { cpuS: number; at: number } => {
+const cpuNow = (): { cpuS: number; sysS: number; at: number } => {
   const u = process.cpuUsage();
-  return { cpuS: (u.user + u.system) / 1e6, at: now() };
+  return { cpuS: (u.user + u.system) / 1e6, sysS: u.system / 1e6, at: now() };
 };
+
+/**
+ * Where a process's stalls come from, over the load window: event-loop delay (how late a 1 ms
+ * timer fires, i.e. how long a message can wait in this process) and garbage-collection pauses.
+ */
+function stallMeter(): { start(): void; read(): { loopP99: number; loopMax: number; gcMs: number; gcMax: number } } {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  let gcMs = 0;
+  let gcMax = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMs += e.duration;
+      gcMax = Math.max(gcMax, e.duration);
+    }
+  });
+  return {
+    start() {
+      h.enable();
+      obs.observe({ entryTypes: ['gc'] });
+    },
+    read() {
+      h.disable();
+      obs.disconnect();
+      return { loopP99: h.percentile(99) / 1e6, loopMax: h.max / 1e6, gcMs, gcMax };
+    },
+  };
+}
 
 type Msg = { kind: string; [k: string]: unknown };
 function send(m: Msg): void {
@@ -83,22 +114,79 @@ function relayProfiler(): { start(): Promise<void>; stop(file: string): Promise<
   };
 }
 
+/**
+ * The floors the relay is compared with, run by the same relay role and driven by the same
+ * clients at the same rates: a forwarder with no sealrtc logic at all, over WebSocket (`ws`, as
+ * the relay uses) or over raw TCP. Each client first sends its 4-byte index; every message is
+ * `u32 target index | payload` and is forwarded unchanged. No rooms, no resume, no limits.
+ */
+async function floorRelay(kind: 'ws' | 'tcp'): Promise<{ url: string; close(): void }> {
+  const byIndex: ({ send(b: Buffer): void } | undefined)[] = [];
+  if (kind === 'ws') {
+    const { WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+    wss.on('connection', (ws) => {
+      let joined = false;
+      ws.on('message', (d: Buffer) => {
+        if (!joined) {
+          joined = true;
+          byIndex[d.readUInt32BE(0)] = ws;
+        } else byIndex[d.readUInt32BE(0)]?.send(d);
+      });
+    });
+    await new Promise((r) => wss.once('listening', r));
+    return { url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, close: () => wss.close() };
+  }
+  const size = 4 + Math.max(8, PAYLOAD);
+  const srv = createServer((sock) => {
+    sock.setNoDelay(true);
+    let acc: Buffer = Buffer.alloc(0);
+    let joined = false;
+    sock.on('data', (d: Buffer) => {
+      acc = acc.length > 0 ? Buffer.concat([acc, d]) : d;
+      if (!joined && acc.length >= 4) {
+        joined = true;
+        byIndex[acc.readUInt32BE(0)] = { send: (b) => sock.write(b) };
+        acc = acc.subarray(4);
+      }
+      while (joined && acc.length >= size) {
+        const m = acc.subarray(0, size);
+        acc = acc.subarray(size);
+        byIndex[m.readUInt32BE(0)]?.send(m);
+      }
+    });
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return { url: `tcp://127.0.0.1:${(srv.address() as { port: number }).port}`, close: () => srv.close() };
+}
+
 async function relayRole(): Promise<void> {
-  const relay = await createRelayServer({
+  const floor = process.env.BENCH_FLOOR as 'ws' | 'tcp' | undefined;
+  const zero = { framesIn: 0, framesOut: 0, messagesRouted: 0, errors: {} };
+  const relay = floor ? await floorRelay(floor).then((f) => ({
+    url: f.url, metrics: () => zero, close: async (_o: object) => f.close(),
+  })) : await createRelayServer({
     port: 0, redisUrl: process.env.BENCH_REDIS || undefined, logLevel: 'warn',
     limits: { maxConnections: 50_000, maxMessagesPerSec: 10_000, idleTimeoutMs: 600_000, joinTimeoutMs: 60_000 },
   });
   const profiler = relayProfiler();
+  const stalls = stallMeter();
+  let marked = false;
+  let stallStats: ReturnType<typeof stalls.read> | undefined;
   process.on('message', async (m: Msg) => {
     if (m.kind === 'mem') {
       const loop = cpuNow(); // before the forced GC below
+      if (stallStats === undefined && marked) stallStats = stalls.read();
       if (process.env.BENCH_PROF_RELAY) await profiler.stop(process.env.BENCH_PROF_RELAY);
       (globalThis as { gc?: () => void }).gc?.();
       const u = process.memoryUsage();
-      send({ kind: 'mem', rss: u.rss, heap: u.heapUsed, errors: relay.metrics().errors, loop });
+      send({ kind: 'mem', rss: u.rss, heap: u.heapUsed, errors: relay.metrics().errors, counters: relay.metrics(), loop, stalls: stallStats });
     } else if (m.kind === 'mark') {
+      marked = true;
+      stalls.start();
       if (process.env.BENCH_PROF_RELAY) await profiler.start();
-      send({ kind: 'mark', loop: cpuNow() });
+      send({ kind: 'mark', loop: cpuNow(), counters: relay.metrics() });
     } else if (m.kind === 'stop') void relay.close({ drainMs: 200 }).then(() => process.exit(0));
   });
   send({ kind: 'ready', url: relay.url });
@@ -110,7 +198,9 @@ async function clientRole(): Promise<void> {
   const mine: number[] = [];
   for (let i = me; i < N; i += PROCS) mine.push(i);
   const latencies: number[] = [];
+  const sentAts: number[] = [];
   let received = 0;
+  let windowStart = Infinity; // set by the driver's 'go'; warm-up messages are not counted
   let sent = 0;
   let socketErrors = 0;
   let lastRxAt = 0;
@@ -134,8 +224,60 @@ async function clientRole(): Promise<void> {
     }
   };
   const instance = new Uint8Array(8);
+  const floor = process.env.BENCH_FLOOR;
+  const onPayload = (sentAt: number): void => {
+    if (sentAt < windowStart) return;
+    received++;
+    lastRxAt = now();
+    latencies.push(lastRxAt - sentAt);
+    sentAts.push(sentAt);
+  };
+  /** Floor modes: the same load, framed as `u32 target index | payload`, nothing else. */
+  async function openFloor(i: number): Promise<void> {
+    const url = urls[0] as string;
+    const id = Buffer.alloc(4);
+    id.writeUInt32BE(i);
+    if (floor === 'ws') {
+      const ws = new WebSocket(url, { perMessageDeflate: false, generateMask: (m) => m.fill(0) });
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', (e) => {
+          socketErrors++;
+          reject(e);
+        });
+      });
+      ws.on('close', () => closes++);
+      ws.on('message', (d: Buffer) => onPayload(d.readDoubleBE(4)));
+      ws.send(id);
+      floorLinks.set(i, { send: (b) => ws.send(b), close: () => ws.terminate() });
+      return;
+    }
+    const { hostname, port } = new URL(url);
+    const size = 4 + Math.max(8, PAYLOAD);
+    const sock = connectTcp(Number(port), hostname);
+    sock.setNoDelay(true);
+    await new Promise<void>((resolve, reject) => {
+      sock.once('connect', () => resolve());
+      sock.once('error', (e) => {
+        socketErrors++;
+        reject(e);
+      });
+    });
+    sock.on('close', () => closes++);
+    let acc: Buffer = Buffer.alloc(0);
+    sock.on('data', (d: Buffer) => {
+      acc = acc.length > 0 ? Buffer.concat([acc, d]) : d;
+      for (; acc.length >= size; acc = acc.subarray(size)) onPayload(acc.readDoubleBE(4));
+    });
+    sock.write(id);
+    floorLinks.set(i, { send: (b) => sock.write(b), close: () => sock.destroy() });
+  }
+  const floorLinks = new Map<number, { send(b: Buffer): void; close(): void }>();
   async function open(i: number): Promise<void> {
-    const ws = new WebSocket(urls[(i >> 1) % urls.length] as string, { perMessageDeflate: false });
+    if (floor) return openFloor(i);
+    // A zero masking key makes ws skip masking: the load generator's CPU is not what is measured
+    // (a browser masks in native code), and it shares this machine with the relay.
+    const ws = new WebSocket(urls[(i >> 1) % urls.length] as string, { perMessageDeflate: false, generateMask: (m) => m.fill(0) });
     const c: Sock = { ws, seq: 0, ackTo: 0, acked: 0, owedSince: 0 };
     await new Promise<void>((resolve, reject) => {
       ws.on('error', (e) => {
@@ -147,9 +289,7 @@ async function clientRole(): Promise<void> {
         const f = decodeRelayFrame(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
         if (f.t === 'welcome') resolve();
         else if (f.t === 'deliver') {
-          received++;
-          lastRxAt = now();
-          latencies.push(now() - new DataView(f.payload.buffer, f.payload.byteOffset).getFloat64(0));
+          onPayload(new DataView(f.payload.buffer, f.payload.byteOffset).getFloat64(0));
           delivered(c, f.seq);
         } else if (f.t === 'joined' || f.t === 'left') delivered(c, f.seq);
         else if (f.t === 'error' && f.fatal) reject(new Error(f.code));
@@ -164,33 +304,55 @@ async function clientRole(): Promise<void> {
   for (let k = 0; k < mine.length; k += 100) await Promise.all(mine.slice(k, k + 100).map(open));
   send({ kind: 'ready' });
   const go = await new Promise<Msg>((r) => process.once('message', r));
-  const atGo = cpuNow();
   const end = Number(go.until);
+  windowStart = Number(go.start);
+  // CPU and stalls are measured over the window (after the warm-up), like the relay's.
+  let atGo = cpuNow();
+  const stalls = stallMeter();
+  setTimeout(() => {
+    atGo = cpuNow();
+    stalls.start();
+  }, Math.max(0, windowStart - now()));
   const members = Math.ceil(N / R);
   const payload = new Uint8Array(Math.max(8, PAYLOAD));
   const view = new DataView(payload.buffer);
   // Small ticks: sends spread over the second as independent clients' would be, not in bursts.
   const tickMs = Number(process.env.BENCH_TICK_MS ?? 5);
   let carry = 0;
-  let lastTick = Number(go.start ?? now());
+  let lastTick = Number(go.warmFrom);
   const timer = setInterval(() => {
     const t = now();
     if (t >= end) return;
     // Offer by elapsed time, not by tick count: a lagging event loop sends bigger batches.
-    carry += (mine.length * RATE * Math.max(0, t - Math.max(lastTick, end - SECONDS * 1000))) / 1000;
+    carry += (mine.length * RATE * Math.max(0, t - lastTick)) / 1000;
     lastTick = t;
     const count = Math.floor(carry);
     carry -= count;
     for (let k = 0; k < count; k++) {
       const i = mine[Math.floor(Math.random() * mine.length)] as number;
-      const c = socks.get(i);
-      if (!c) continue;
       let j = i;
       for (let tries = 0; tries < 8 && (j === i || j >= N); tries++) j = (i % R) + R * Math.floor(Math.random() * members);
       if (j === i || j >= N) continue;
-      view.setFloat64(0, now());
-      c.ws.send(encodeClientFrame({ t: 'send', seq: ++c.seq, to: `p${j}`, payload }));
-      sent++;
+      const at = now();
+      if (floor) {
+        const fl = floorLinks.get(i);
+        if (!fl) continue;
+        const m = Buffer.allocUnsafe(4 + payload.length);
+        m.writeUInt32BE(j, 0);
+        m.set(payload, 4);
+        m.writeDoubleBE(at, 4);
+        fl.send(m);
+        if (at >= windowStart) sent++;
+        continue;
+      }
+      const c = socks.get(i);
+      if (!c) continue;
+      view.setFloat64(0, at);
+      // Like WebSocketSignaling, the SEND carries the delivery ack, so none is owed up to it.
+      c.ws.send(encodeClientFrame({ t: 'send', seq: ++c.seq, ack: c.ackTo, to: `p${j}`, payload }));
+      c.acked = c.ackTo;
+      owing.delete(c);
+      if (at >= windowStart) sent++;
     }
     for (const c of owing) {
       if (t - c.owedSince < ACK_DELAY_MS) break; // the set is in owedSince order
@@ -208,10 +370,11 @@ async function clientRole(): Promise<void> {
   }
   clearInterval(timer);
   for (const c of socks.values()) c.ws.terminate();
+  for (const l of floorLinks.values()) l.close();
   // Exit only once the (large) result message has been handed to the IPC channel.
   const fin = cpuNow();
-  const loop = { ...fin, cpuS: fin.cpuS - atGo.cpuS, wallS: (fin.at - atGo.at) / 1000 };
-  process.send?.({ kind: 'done', sent, received, latencies, socketErrors, closes, lastRxAt, loop }, () => process.exit(0));
+  const loop = { ...fin, cpuS: fin.cpuS - atGo.cpuS, sysS: fin.sysS - atGo.sysS, wallS: (fin.at - atGo.at) / 1000 };
+  process.send?.({ kind: 'done', sent, received, latencies, sentAts, socketErrors, closes, lastRxAt, loop, stalls: stalls.read() }, () => process.exit(0));
 }
 
 async function freePort(): Promise<number> {
@@ -224,7 +387,7 @@ async function freePort(): Promise<number> {
 
 function child(roleName: string, extra: Record<string, string>): ChildProcess {
   const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
-  return spawn(process.execPath, ['--expose-gc', ...prof, process.argv[1] as string], {
+  return spawn(process.execPath, ['--expose-gc', ...prof, ...(process.env[`BENCH_NODE_FLAGS_${roleName.toUpperCase()}`] ?? '').split(' ').filter(Boolean), process.argv[1] as string], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, SEALRTC_BENCH_ROLE: roleName, ...extra },
   });
@@ -242,8 +405,13 @@ function machineCpu(): { busy: number; total: number } | undefined {
 }
 
 const notes: string[] = [];
+const summary: { mode: Mode; offered: number; p99: number; relayCpu: number; clientCpu: number }[] = [];
 let baseRate = NaN;
-async function runMode(mode: 'single' | 'redis', rate: number): Promise<string> {
+type Mode = 'single' | 'redis' | 'ws-floor' | 'tcp-floor';
+const MODE_NAMES: Record<Mode, string> = {
+  single: '1 process', redis: '2 processes + Redis', 'ws-floor': 'floor: bare ws forwarder', 'tcp-floor': 'floor: bare TCP forwarder',
+};
+async function runMode(mode: Mode, rate: number): Promise<string> {
   const kids: ChildProcess[] = [];
   try {
     let redisUrl = '';
@@ -253,7 +421,8 @@ async function runMode(mode: 'single' | 'redis', rate: number): Promise<string> 
       redisUrl = `redis://127.0.0.1:${port}`;
       await new Promise((r) => setTimeout(r, 500));
     }
-    const relays = Array.from({ length: mode === 'redis' ? 2 : 1 }, () => child('relay', { BENCH_REDIS: redisUrl }));
+    const floor = mode === 'ws-floor' ? 'ws' : mode === 'tcp-floor' ? 'tcp' : '';
+    const relays = Array.from({ length: mode === 'redis' ? 2 : 1 }, () => child('relay', { BENCH_REDIS: redisUrl, BENCH_FLOOR: floor }));
     kids.push(...relays);
     const urls = (await Promise.all(relays.map((r) => next(r, 'ready', 15_000)))).map((m) => String(m.url));
     const mem = async (): Promise<{ rss: number; heap: number }> => {
@@ -262,28 +431,41 @@ async function runMode(mode: 'single' | 'redis', rate: number): Promise<string> 
     };
     const before = await mem();
     const t0 = now();
-    const clients = Array.from({ length: PROCS }, (_, k) => child('clients', { BENCH_URLS: JSON.stringify(urls), BENCH_PROC: String(k), BENCH_RATE: String(rate) }));
+    const clients = Array.from({ length: PROCS }, (_, k) => child('clients', { BENCH_URLS: JSON.stringify(urls), BENCH_PROC: String(k), BENCH_RATE: String(rate), BENCH_FLOOR: floor }));
     kids.push(...clients);
     await Promise.all(clients.map((c) => next(c, 'ready', 120_000)));
     const connectS = (now() - t0) / 1000;
     const after = await mem();
+    const warmFrom = now() + 200;
+    const start = warmFrom + WARMUP * 1000;
+    const done = clients.map((c) => next(c, 'done', (WARMUP + SECONDS + 120) * 1000));
+    for (const c of clients) c.send({ kind: 'go', warmFrom, start, until: start + SECONDS * 1000 });
+    await new Promise((r) => setTimeout(r, Math.max(0, start - now())));
     const marks = await Promise.all(relays.map((r) => { r.send({ kind: 'mark' }); return next(r, 'mark', 10_000); }));
     const cpu0 = machineCpu();
-    const start = now() + 200;
-    const done = clients.map((c) => next(c, 'done', (SECONDS + 120) * 1000));
-    for (const c of clients) c.send({ kind: 'go', start, until: start + SECONDS * 1000 });
     const results = await Promise.all(done);
     const cpu1 = machineCpu();
     const lat = results.flatMap((r) => r.latencies as number[]).sort((a, b) => a - b);
+    // p99 of the messages sent in each second of the window: is the tail steady, or one episode?
+    const bySecond: number[][] = Array.from({ length: SECONDS }, () => []);
+    for (const r of results) {
+      const ls = r.latencies as number[];
+      (r.sentAts as number[]).forEach((at, k) => bySecond[Math.min(SECONDS - 1, Math.max(0, Math.floor((at - start) / 1000)))]?.push(ls[k] as number));
+    }
+    const p99of = (xs: number[]): string => (xs.sort((a, b) => a - b)[Math.floor(0.99 * xs.length)] ?? NaN).toFixed(0);
+    notes.push(`${mode} @ ${rate}/client/s: p99 ms of the messages sent in each second: ${bySecond.map(p99of).join(', ')}`);
     const sent = results.reduce((s, r) => s + Number(r.sent), 0);
     const received = results.reduce((s, r) => s + Number(r.received), 0);
     // Routed rate over the span actually needed to deliver everything (window + any backlog drain).
     const span = (Math.max(start + SECONDS * 1000, ...results.map((r) => Number(r.lastRxAt))) - start) / 1000;
     const q = (p: number): string => (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN).toFixed(1);
     const errs = await Promise.all(relays.map((r) => { r.send({ kind: 'mem' }); return next(r, 'mem', 10_000); }));
+    type Counters = { framesIn: number; framesOut: number; messagesRouted: number };
+    const d = (k: keyof Counters): number => errs.reduce((n, e, i) => n + (e.counters as Counters)[k] - ((marks[i]?.counters as Counters | undefined)?.[k] ?? 0), 0);
+    if (!floor) notes.push(`${mode} @ ${rate}/client/s: WebSocket frames per routed message — in ${(d('framesIn') / d('messagesRouted')).toFixed(2)}, out ${(d('framesOut') / d('messagesRouted')).toFixed(2)}`);
     notes.push(`${mode} @ ${rate}/client/s: client socket errors ${results.reduce((n, r) => n + Number(r.socketErrors), 0)}, closes ${results.reduce((n, r) => n + Number(r.closes), 0)}`);
     notes.push(`${mode} @ ${rate}/client/s: relay error counters ${errs.map((e) => JSON.stringify(e.errors)).join(' ')}`);
-    type Loop = { cpuS: number; at: number; wallS?: number };
+    type Loop = { cpuS: number; sysS?: number; at: number; wallS?: number };
     // CPU share of one core, each process over its own measured interval (relay: mark → after the
     // drain; clients: go → after the drain).
     const relayShare = errs.map((e, k) => {
@@ -296,9 +478,18 @@ async function runMode(mode: 'single' | 'redis', rate: number): Promise<string> 
     const pct = (x: number | undefined): string => `${((x ?? NaN) * 100).toFixed(0)} %`;
     const machine = cpu0 && cpu1 ? `${(((cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total)) * 100).toFixed(0)} % busy` : 'n/a';
     notes.push(`${mode} @ ${rate}/client/s: whole machine (all cores, kernel included) ${machine}; CPU of one core: relay ${relayShare.map(pct).join(' + ')}, clients ${clientShare.map(pct).join(' + ')}`);
+    type Stalls = { loopP99: number; loopMax: number; gcMs: number; gcMax: number };
+    const st = (x: unknown): string => {
+      const v = x as Stalls | undefined;
+      return v ? `loop delay p99 ${v.loopP99.toFixed(1)} / max ${v.loopMax.toFixed(0)} ms, GC ${v.gcMs.toFixed(0)} ms (longest ${v.gcMax.toFixed(1)})` : 'n/a';
+    };
+    const sys = (a: Loop, b: Loop): string => `${(((b.sysS ?? 0) - (a.sysS ?? 0)) / Math.max(1e-9, b.cpuS - a.cpuS) * 100).toFixed(0)} % kernel`;
+    notes.push(`${mode} @ ${rate}/client/s: stalls — relay ${errs.map((e) => st(e.stalls)).join(' + ')}; clients ${results.map((r) => st(r.stalls)).join(' + ')}`);
+    notes.push(`${mode} @ ${rate}/client/s: kernel share of CPU — relay ${errs.map((e, k) => sys(marks[k]?.loop as Loop, e.loop as Loop)).join(' + ')}; clients ${results.map((r) => sys({ cpuS: 0, sysS: 0, at: 0 }, r.loop as Loop)).join(' + ')}`);
     for (const r of relays) r.send({ kind: 'stop' });
     const perConn = (x: number, y: number): string => ((y - x) / N / 1024).toFixed(1);
-    return `| ${mode === 'single' ? '1 process' : '2 processes + Redis'} | ${N} | ${R} | ${connectS.toFixed(1)} | ${Math.round(sent / SECONDS)} | ${Math.round(received / span)} | ${(received / Math.max(1, sent) * 100).toFixed(2)} % | ${q(0.5)} | ${q(0.99)} | ${relayCpu.toFixed(0)} % | ${clientCpu.toFixed(0)} % | ${perConn(before.rss, after.rss)} | ${perConn(before.heap, after.heap)} | ${(received / span / baseRate).toFixed(2)} |`;
+    summary.push({ mode, offered: sent / SECONDS, p99: Number(q(0.99)), relayCpu, clientCpu });
+    return `| ${MODE_NAMES[mode]} | ${N} | ${R} | ${connectS.toFixed(1)} | ${Math.round(sent / SECONDS)} | ${Math.round(received / span)} | ${(received / Math.max(1, sent) * 100).toFixed(2)} % | ${q(0.5)} | ${q(0.99)} | ${relayCpu.toFixed(0)} % | ${clientCpu.toFixed(0)} % | ${perConn(before.rss, after.rss)} | ${perConn(before.heap, after.heap)} | ${(received / span / baseRate).toFixed(2)} |`;
   } finally {
     await new Promise((r) => setTimeout(r, 300));
     for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
@@ -354,8 +545,21 @@ async function driver(): Promise<void> {
   console.log('\nCPU columns: % of one core over the delivery span (relay processes summed; both client processes summed). The machine has 200 %.');
   console.log('\n| relay | clients | rooms | connect s | offered msg/s | routed msg/s | delivered | p50 ms | p99 ms | relay CPU | clients CPU | RSS KiB/conn | heap KiB/conn | routed ÷ baseline |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const mode of (process.env.BENCH_MODES ?? 'single,redis').split(',') as ('single' | 'redis')[]) {
+  for (const mode of (process.env.BENCH_MODES ?? 'single,redis,ws-floor,tcp-floor').split(',') as Mode[]) {
+    if (!(mode in MODE_NAMES)) throw new Error(`unknown mode ${mode} (one of ${Object.keys(MODE_NAMES).join(', ')})`);
     for (const rate of rates) console.log(await runMode(mode, rate));
+  }
+  // The relay against the floors at each offered rate: what sealrtc's relay adds to bare forwarding.
+  const ofMode = (m: Mode): typeof summary => summary.filter((x) => x.mode === m);
+  if (ofMode('single').length > 0 && ofMode('ws-floor').length === ofMode('single').length) {
+    console.log('\n| offered msg/s | p99 ms: relay (1 process) | bare ws | bare TCP | relay CPU ÷ bare ws | relay CPU ÷ bare TCP | clients CPU: relay run / bare ws / bare TCP |');
+    console.log('|---:|---:|---:|---:|---:|---:|---|');
+    ofMode('single').forEach((r, k) => {
+      const w = ofMode('ws-floor')[k];
+      const t = ofMode('tcp-floor')[k];
+      const ratio = (x: number | undefined): string => (x ? (r.relayCpu / x).toFixed(2) : 'n/a');
+      console.log(`| ${Math.round(r.offered)} | ${r.p99.toFixed(1)} | ${w?.p99.toFixed(1) ?? 'n/a'} | ${t?.p99.toFixed(1) ?? 'n/a'} | ${ratio(w?.relayCpu)} | ${ratio(t?.relayCpu)} | ${[r, w, t].map((x) => (x ? `${x.clientCpu.toFixed(0)} %` : 'n/a')).join(' / ')} |`);
+    });
   }
   for (const n of notes) console.log(`\n${n}`);
   console.log(`\nload average after: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
