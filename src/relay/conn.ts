@@ -285,7 +285,7 @@ export class Conn implements Link {
       t: 'welcome', peer, resumed: r.resumed, ackedSendSeq: s.lastSendSeq,
       maxPayloadBytes: hub.limits.maxPayloadBytes, peers: hub.peersOf(s),
     }));
-    for (const o of s.outbox) this.send(o.bytes);
+    for (const bytes of s.outbox) this.send(bytes);
     hub.log.log('info', r.resumed ? 'peer-resumed' : 'peer-joined', { conn: this.id, room: f.room, peer });
   }
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { encodeRelayFrame, type RelayFrame } from '../signaling/envelope.js';
+import { encodeDeliver, encodeRelayFrame, type RelayFrame } from '../signaling/envelope.js';
 import type { RelayLimits } from './limits.js';
 import type { RelayLogger } from './log.js';
 import type { RelayMetrics } from './metrics.js';
@@ -46,12 +46,26 @@ export class Session {
   link: Link | undefined;
   deliverySeq = 0;
   lastSendSeq = 0;
-  outbox: { seq: number; bytes: Uint8Array }[] = [];
+  /**
+   * Sequenced frames not yet acked, oldest first. Their delivery numbers are consecutive and end
+   * at {@link deliverySeq}, so the frames are kept bare.
+   */
+  outbox: Uint8Array[] = [];
   outboxBytes = 0;
+  /** Frames up to this delivery number own their bytes (see {@link Hub.compactOutboxes}). */
+  ownedSeq = 0;
+  /** {@link deliverySeq} at the previous compaction. */
+  sweptSeq = 0;
   grace: ReturnType<typeof setTimeout> | undefined;
   ended = false;
-  constructor(readonly room: Room, readonly peer: string, readonly resumeKey: Uint8Array, public instance: Uint8Array) {}
+  /** The peer id as UTF-8, encoded once for every DELIVER it sends. */
+  readonly peerBytes: Uint8Array;
+  constructor(readonly room: Room, readonly peer: string, readonly resumeKey: Uint8Array, public instance: Uint8Array) {
+    this.peerBytes = utf8.encode(peer);
+  }
 }
+
+const utf8 = new TextEncoder();
 
 /** A room: local sessions by peer id. */
 export class Room {
@@ -117,7 +131,7 @@ export class Hub {
   route(s: Session, to: string, srcSeq: number, payload: Uint8Array): string | undefined {
     const room = s.room;
     if (to === '*') {
-      for (const other of room.sessions.values()) if (other !== s) this.#deliver(other, s.peer, s.instance, srcSeq, payload);
+      for (const other of room.sessions.values()) if (other !== s) this.#deliver(other, s.peerBytes, s.instance, srcSeq, payload);
       if (this.cluster && this.cluster.remoteMembers(room.id).size > 0) {
         this.cluster.deliver(room.id, '*', s.peer, s.instance, srcSeq, payload);
       }
@@ -125,7 +139,7 @@ export class Hub {
     }
     const target = to === s.peer ? undefined : room.sessions.get(to);
     if (target) {
-      this.#deliver(target, s.peer, s.instance, srcSeq, payload);
+      this.#deliver(target, s.peerBytes, s.instance, srcSeq, payload);
       return undefined;
     }
     if (to !== s.peer && this.cluster?.remoteMembers(room.id).has(to)) {
@@ -139,11 +153,12 @@ export class Hub {
   remoteDeliver(roomId: string, to: string, from: string, instance: Uint8Array, srcSeq: number, payload: Uint8Array): void {
     const room = this.rooms.get(roomId);
     if (!room) return;
+    const fromBytes = utf8.encode(from);
     if (to === '*') {
-      for (const s of room.sessions.values()) if (s.peer !== from) this.#deliver(s, from, instance, srcSeq, payload);
+      for (const s of room.sessions.values()) if (s.peer !== from) this.#deliver(s, fromBytes, instance, srcSeq, payload);
     } else {
       const s = room.sessions.get(to);
-      if (s) this.#deliver(s, from, instance, srcSeq, payload);
+      if (s) this.#deliver(s, fromBytes, instance, srcSeq, payload);
     }
   }
 
@@ -156,12 +171,31 @@ export class Hub {
 
   /** The client acked every sequenced frame up to `seq`. */
   ack(s: Session, seq: number): void {
-    let i = 0;
-    while (i < s.outbox.length && (s.outbox[i] as { seq: number }).seq <= seq) {
-      s.outboxBytes -= (s.outbox[i] as { bytes: Uint8Array }).bytes.length;
-      i++;
+    // outbox[k] holds delivery number deliverySeq - outbox.length + 1 + k.
+    const n = Math.min(s.outbox.length, seq - (s.deliverySeq - s.outbox.length));
+    if (n <= 0) return;
+    for (let i = 0; i < n; i++) s.outboxBytes -= (s.outbox[i] as Uint8Array).length;
+    s.outbox.splice(0, n);
+  }
+
+  /**
+   * Give every frame that has waited in an outbox since the previous call its own copy of its
+   * bytes. Frames are cut from shared slabs (the envelope encoder's allocator), so one frame kept
+   * by a peer that does not ack would otherwise pin a whole slab; called about once a second, this
+   * bounds the pinned slab memory to roughly two seconds of traffic, however many peers lag.
+   */
+  compactOutboxes(): void {
+    for (const room of this.rooms.values()) {
+      for (const s of room.sessions.values()) {
+        const first = s.deliverySeq - s.outbox.length + 1;
+        for (let seq = Math.max(first, s.ownedSeq + 1); seq <= s.sweptSeq; seq++) {
+          const k = seq - first;
+          s.outbox[k] = (s.outbox[k] as Uint8Array).slice();
+        }
+        s.ownedSeq = Math.max(s.ownedSeq, s.sweptSeq);
+        s.sweptSeq = s.deliverySeq;
+      }
     }
-    if (i > 0) s.outbox.splice(0, i);
   }
 
   /** The link is gone: keep the session for the grace period (or end it now). */
@@ -209,25 +243,29 @@ export class Hub {
    * Append a sequenced frame to the session's outbox and send it if connected. `build` gets the
    * delivery number and the session's current SEND ack (for frames that carry it).
    */
-  push(s: Session, build: (seq: number, ackedSendSeq: number) => RelayFrame): void {
+  push(s: Session, build: (seq: number) => RelayFrame): void {
     if (s.ended) return;
-    const seq = ++s.deliverySeq;
-    const ackedSendSeq = s.lastSendSeq;
-    const frame = build(seq, ackedSendSeq);
-    const bytes = encodeRelayFrame(frame);
-    s.outbox.push({ seq, bytes });
+    this.#enqueue(s, encodeRelayFrame(build(++s.deliverySeq)), undefined);
+  }
+
+  /** Append an encoded sequenced frame (numbered `s.deliverySeq`) to the outbox and send it. */
+  #enqueue(s: Session, bytes: Uint8Array, ackedSendSeq: number | undefined): void {
+    s.outbox.push(bytes);
     s.outboxBytes += bytes.length;
     if (s.outboxBytes > this.limits.maxOutboxBytes) {
       if (s.link) s.link.fail('slow-reader');
       else this.end(s, 'outbox-overflow');
       return;
     }
-    s.link?.send(bytes, frame.t === 'deliver' ? ackedSendSeq : undefined);
+    s.link?.send(bytes, ackedSendSeq);
   }
 
-  #deliver(s: Session, from: string, srcInstance: Uint8Array, srcSeq: number, payload: Uint8Array): void {
+  /** A DELIVER to `s`, carrying its cumulative SEND ack; built without an intermediate frame object. */
+  #deliver(s: Session, from: Uint8Array, srcInstance: Uint8Array, srcSeq: number, payload: Uint8Array): void {
+    if (s.ended) return;
     this.metrics.messagesRouted++;
-    this.push(s, (seq, ackedSendSeq) => ({ t: 'deliver', seq, ackedSendSeq, from, srcInstance, srcSeq, payload }));
+    const ackedSendSeq = s.lastSendSeq;
+    this.#enqueue(s, encodeDeliver(++s.deliverySeq, ackedSendSeq, from, srcInstance, srcSeq, payload), ackedSendSeq);
   }
 
   #resume(s: Session, link: Link, a: Admission): { session: Session; resumed: boolean } | { error: string } {

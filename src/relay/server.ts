@@ -152,8 +152,13 @@ export async function createRelayServer(opts: RelayServerOptions = {}): Promise<
   }
 
   const sweepEvery = Math.max(50, Math.min(1000, limits.idleTimeoutMs / 4, limits.joinTimeoutMs / 4));
+  let compactedAt = Date.now();
   const sweep = setInterval(() => {
     const now = Date.now();
+    if (now - compactedAt >= 1000) {
+      compactedAt = now;
+      hub.compactOutboxes();
+    }
     for (const c of conns) {
       if (c.closed) continue;
       if (!c.session && now - c.openedAt > limits.joinTimeoutMs) c.fail('join-timeout');

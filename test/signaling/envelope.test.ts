@@ -2,10 +2,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  decodeClientFrame, decodeRelayFrame, encodeClientFrame, encodeRelayFrame, EnvelopeError, ENVELOPE_VERSION, type ClientFrame, type RelayFrame,
+  decodeClientFrame, decodeRelayFrame, encodeClientFrame, encodeDeliver, encodeRelayFrame, EnvelopeError, ENVELOPE_VERSION, type ClientFrame, type RelayFrame,
 } from '../../src/signaling/envelope.js';
 
-const id = fc.string({ minLength: 1, maxLength: 40 });
+// ASCII ids (the decoder's fast path) and any Unicode (its fallback), within str8's 255 bytes.
+const id = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 40 }),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((s) => new TextEncoder().encode(s).length <= 255),
+);
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const bytes = (n?: number) => (n === undefined ? fc.uint8Array({ maxLength: 300 }) : fc.uint8Array({ minLength: n, maxLength: n }));
 
@@ -73,5 +77,35 @@ describe('envelope', () => {
       expect([undefined, 'malformed-envelope']).toContain(c1);
       expect([undefined, 'malformed-envelope']).toContain(c2);
     }), { numRuns: 2000 });
+  });
+  it('decodes ids that mix ASCII and other UTF-8, at and past the fast-path length', () => {
+    for (const peer of ['a', 'abcé', 'é', 'x'.repeat(64), 'x'.repeat(65), `${'x'.repeat(63)}é`, 'ü'.repeat(127), '👩‍⚕️ dr']) {
+      expect(decodeRelayFrame(encodeRelayFrame({ t: 'joined', seq: 1, peer }))).toEqual({ t: 'joined', seq: 1, peer });
+    }
+    // A high byte that is not UTF-8 after ASCII ones is still refused.
+    expect(code(() => decodeRelayFrame(Uint8Array.of(ENVELOPE_VERSION, 0x84, 0, 0, 0, 1, 3, 0x61, 0x62, 0xff)))).toBe('malformed-envelope');
+  });
+  it('cuts frames from shared slabs without any two overlapping or one changing later', () => {
+    const sizes = Array.from({ length: 3000 }, (_, i) => (i * 7919) % 3000);
+    const frames = sizes.map((n, i) => encodeClientFrame({ t: 'send', seq: i + 1, to: `p${i}`, payload: new Uint8Array(n).fill(i & 0xff) }));
+    const copies = frames.map((f) => f.slice());
+    // Later frames were written after every earlier one: if any overlapped, an earlier one changed.
+    const changed = frames.filter((f, i) => f.some((b, k) => b !== copies[i]?.[k]));
+    expect(changed.length).toBe(0);
+    const small = frames.filter((f) => f.length <= 2048);
+    expect(new Set(small.map((f) => f.buffer)).size).toBeLessThan(small.length / 10); // shared
+    for (const f of frames.filter((f) => f.length > 2048)) expect(f.buffer.byteLength).toBe(f.length); // own buffer
+    frames.forEach((f, i) => {
+      const d = decodeClientFrame(f);
+      expect(d).toMatchObject({ t: 'send', seq: i + 1, to: `p${i}` });
+    });
+  });
+  it('encodes a DELIVER from parts exactly as from a frame object, and checks its sizes', () => {
+    fc.assert(fc.property(id, u32, u32, bytes(8), u32, bytes(), (from, seq, acked, inst, srcSeq, payload) => {
+      const a = encodeDeliver(seq, acked, new TextEncoder().encode(from), inst, srcSeq, payload);
+      expect(a).toEqual(encodeRelayFrame({ t: 'deliver', seq, ackedSendSeq: acked, from, srcInstance: inst, srcSeq, payload }));
+    }));
+    expect(code(() => encodeDeliver(1, 0, new Uint8Array(), new Uint8Array(8), 1, new Uint8Array()))).toBe('malformed-envelope');
+    expect(code(() => encodeDeliver(1, 0, Uint8Array.of(0x61), new Uint8Array(7), 1, new Uint8Array()))).toBe('malformed-envelope');
   });
 });
