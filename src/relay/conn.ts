@@ -76,7 +76,7 @@ export class Conn implements Link {
   #strikeWindow = Date.now();
   /** The highest SEND sequence number this connection has acked to its client. */
   #ackedSeq = 0;
-  /** When this connection started owing its client an ACK (see {@link flushOwedAcks}). */
+  /** When this connection started owing its client an ACK (see {@link flushOwedAcks}); 0 = it owes none. */
   owedSince = 0;
   readonly #msgs: TokenBucket;
   readonly #bytes: TokenBucket;
@@ -108,7 +108,7 @@ export class Conn implements Link {
     // The frame carried a SEND ack: nothing more is owed up to it.
     if (ackedSendSeq !== undefined && ackedSendSeq > this.#ackedSeq) {
       this.#ackedSeq = ackedSendSeq;
-      if (this.session && this.session.lastSendSeq <= ackedSendSeq) owing.delete(this);
+      if (this.owedSince !== 0 && this.session && this.session.lastSendSeq <= ackedSendSeq) this.#settle();
     }
   }
 
@@ -146,8 +146,14 @@ export class Conn implements Link {
     e[code] = (e[code] ?? 0) + 1;
   }
 
-  #detach(grace: boolean): void {
+  /** Owe nothing (any more). */
+  #settle(): void {
+    this.owedSince = 0;
     owing.delete(this);
+  }
+
+  #detach(grace: boolean): void {
+    this.#settle();
     const s = this.session;
     if (s) this.ctx.hub.detach(s, this, grace);
   }
@@ -240,7 +246,7 @@ export class Conn implements Link {
    */
   #ack(s: Session): void {
     if (s.lastSendSeq - this.#ackedSeq >= ACK_EVERY) return this.flushAck();
-    if (owing.has(this)) return;
+    if (this.owedSince !== 0) return;
     this.owedSince = Date.now();
     owing.add(this);
     scheduleAckFlush(this.owedSince);
@@ -248,7 +254,7 @@ export class Conn implements Link {
 
   /** Send the ACK this connection owes, if any. */
   flushAck(): void {
-    owing.delete(this);
+    this.#settle();
     const s = this.session;
     if (this.#closed || !s || s.lastSendSeq <= this.#ackedSeq) return;
     this.#ackedSeq = s.lastSendSeq;

@@ -174,6 +174,10 @@ export class Hub {
     // outbox[k] holds delivery number deliverySeq - outbox.length + 1 + k.
     const n = Math.min(s.outbox.length, seq - (s.deliverySeq - s.outbox.length));
     if (n <= 0) return;
+    if (n <= 4) {
+      for (let i = 0; i < n; i++) s.outboxBytes -= (s.outbox.shift() as Uint8Array).length;
+      return;
+    }
     for (let i = 0; i < n; i++) s.outboxBytes -= (s.outbox[i] as Uint8Array).length;
     s.outbox.splice(0, n);
   }

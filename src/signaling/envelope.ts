@@ -153,8 +153,12 @@ class Writer {
     this.pos += b.length;
     return this;
   }
-  str8(b: Uint8Array): this {
-    return this.u8(b.length).bytes(b);
+  str8(v: Id): this {
+    this.u8(v.length);
+    if (typeof v !== 'string') return this.bytes(v);
+    const b = this.#buf;
+    for (let i = 0; i < v.length; i++) b[this.pos++] = v.charCodeAt(i);
+    return this;
   }
 }
 
@@ -225,23 +229,21 @@ class Reader {
 }
 
 /**
- * Encoded ids, by string: the relay writes the same few peer ids into every DELIVER. Bounded
- * (cleared when full), and only read by the encoders, which copy the bytes into the frame.
+ * An id ready to write: an ASCII string as itself (the writer copies its char codes; ids are
+ * usually ASCII, and this skips an encoder call and an allocation), anything else as UTF-8.
  */
-const utf8Cache = new Map<string, Uint8Array>();
-const UTF8_CACHE_MAX = 4096;
+type Id = string | Uint8Array;
 
-function utf8(s: string, what: string, allowEmpty = false): Uint8Array {
-  let b = utf8Cache.get(s);
-  if (b === undefined) {
-    b = enc.encode(s);
-    if (b.length <= 255) {
-      if (utf8Cache.size >= UTF8_CACHE_MAX) utf8Cache.clear();
-      utf8Cache.set(s, b);
+function id(s: string, what: string, allowEmpty = false): Id {
+  let v: Id = s;
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) >= 0x80) {
+      v = enc.encode(s);
+      break;
     }
   }
-  if (b.length > 255 || (b.length === 0 && !allowEmpty)) throw new EnvelopeError(`${what} must be 1..255 UTF-8 bytes`);
-  return b;
+  if (v.length > 255 || (v.length === 0 && !allowEmpty)) throw new EnvelopeError(`${what} must be 1..255 UTF-8 bytes`);
+  return v;
 }
 
 function head(size: number, type: number): Writer {
@@ -260,8 +262,8 @@ function head(size: number, type: number): Writer {
 export function encodeClientFrame(f: ClientFrame): Uint8Array {
   switch (f.t) {
     case 'join': {
-      const room = utf8(f.room, 'room');
-      const peer = utf8(f.peer, 'peer', true);
+      const room = id(f.room, 'room');
+      const peer = id(f.peer, 'peer', true);
       if (f.token.length > 0xffff) throw new EnvelopeError('token too long');
       if (f.resumeKey.length !== RESUME_KEY_BYTES) throw new EnvelopeError('resume key must be 16 bytes');
       if (f.instance.length !== INSTANCE_BYTES) throw new EnvelopeError('instance must be 8 bytes');
@@ -270,7 +272,7 @@ export function encodeClientFrame(f: ClientFrame): Uint8Array {
         .bytes(f.resumeKey).bytes(f.instance).u32(f.lastDeliverySeq).buf;
     }
     case 'send': {
-      const to = utf8(f.to, 'to');
+      const to = id(f.to, 'to');
       return head(4 + 4 + 1 + to.length + f.payload.length, 0x02).u32(f.seq).u32(f.ack ?? 0).str8(to).bytes(f.payload).buf;
     }
     case 'ack':
@@ -329,8 +331,8 @@ export function decodeClientFrame(buf: Uint8Array): ClientFrame {
 export function encodeRelayFrame(f: RelayFrame): Uint8Array {
   switch (f.t) {
     case 'welcome': {
-      const peer = utf8(f.peer, 'peer');
-      const ids = f.peers.map((p) => utf8(p, 'peer'));
+      const peer = id(f.peer, 'peer');
+      const ids = f.peers.map((p) => id(p, 'peer'));
       if (ids.length > 0xffff) throw new EnvelopeError('too many peers');
       const w = head(1 + peer.length + 1 + 4 + 4 + 2 + ids.reduce((n, b) => n + 1 + b.length, 0), 0x81)
         .str8(peer).u8(f.resumed ? 1 : 0).u32(f.ackedSendSeq).u32(f.maxPayloadBytes).u16(ids.length);
@@ -338,22 +340,22 @@ export function encodeRelayFrame(f: RelayFrame): Uint8Array {
       return w.buf;
     }
     case 'deliver':
-      return encodeDeliver(f.seq, f.ackedSendSeq ?? 0, utf8(f.from, 'from'), f.srcInstance, f.srcSeq, f.payload);
+      return deliver(f.seq, f.ackedSendSeq ?? 0, id(f.from, 'from'), f.srcInstance, f.srcSeq, f.payload);
     case 'ack':
       return head(4, 0x83).u32(f.seq).buf;
     case 'joined':
     case 'left': {
-      const peer = utf8(f.peer, 'peer');
+      const peer = id(f.peer, 'peer');
       return head(4 + 1 + peer.length, f.t === 'joined' ? 0x84 : 0x85).u32(f.seq).str8(peer).buf;
     }
     case 'error': {
-      const code = utf8(f.code, 'code');
+      const code = id(f.code, 'code');
       return head(1 + code.length + 1 + 4, 0x86).str8(code).u8(f.fatal ? 1 : 0).u32(f.seq).buf;
     }
     case 'pong':
       return head(0, 0x87).buf;
     case 'goaway': {
-      const reason = utf8(f.reason, 'reason');
+      const reason = id(f.reason, 'reason');
       return head(1 + reason.length, 0x88).str8(reason).buf;
     }
     default:
@@ -374,6 +376,10 @@ export function encodeRelayFrame(f: RelayFrame): Uint8Array {
 export function encodeDeliver(
   seq: number, ackedSendSeq: number, from: Uint8Array, srcInstance: Uint8Array, srcSeq: number, payload: Uint8Array,
 ): Uint8Array {
+  return deliver(seq, ackedSendSeq, from, srcInstance, srcSeq, payload);
+}
+
+function deliver(seq: number, ackedSendSeq: number, from: Id, srcInstance: Uint8Array, srcSeq: number, payload: Uint8Array): Uint8Array {
   if (from.length === 0 || from.length > 255) throw new EnvelopeError('from must be 1..255 UTF-8 bytes');
   if (srcInstance.length !== INSTANCE_BYTES) throw new EnvelopeError('instance must be 8 bytes');
   return head(4 + 4 + 1 + from.length + INSTANCE_BYTES + 4 + payload.length, 0x82)
