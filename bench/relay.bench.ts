@@ -225,6 +225,16 @@ async function clientRole(): Promise<void> {
   };
   const instance = new Uint8Array(8);
   const floor = process.env.BENCH_FLOOR;
+  // The load generator does as little as a real client would: peer ids exist already, and the
+  // send time is read without allocating.
+  const peerIds = Array.from({ length: N }, (_, k) => `p${k}`);
+  const scratch = new Float64Array(1);
+  const scratchBytes = new Uint8Array(scratch.buffer);
+  const bigEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 0;
+  const sentAtOf = (p: Uint8Array): number => {
+    for (let k = 0; k < 8; k++) scratchBytes[bigEndianHost ? k : 7 - k] = p[k] as number;
+    return scratch[0] as number;
+  };
   const onPayload = (sentAt: number): void => {
     if (sentAt < windowStart) return;
     received++;
@@ -289,7 +299,7 @@ async function clientRole(): Promise<void> {
         const f = decodeRelayFrame(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
         if (f.t === 'welcome') resolve();
         else if (f.t === 'deliver') {
-          onPayload(new DataView(f.payload.buffer, f.payload.byteOffset).getFloat64(0));
+          onPayload(sentAtOf(f.payload));
           delivered(c, f.seq);
         } else if (f.t === 'joined' || f.t === 'left') delivered(c, f.seq);
         else if (f.t === 'error' && f.fatal) reject(new Error(f.code));
@@ -349,7 +359,7 @@ async function clientRole(): Promise<void> {
       if (!c) continue;
       view.setFloat64(0, at);
       // Like WebSocketSignaling, the SEND carries the delivery ack, so none is owed up to it.
-      c.ws.send(encodeClientFrame({ t: 'send', seq: ++c.seq, ack: c.ackTo, to: `p${j}`, payload }));
+      c.ws.send(encodeClientFrame({ t: 'send', seq: ++c.seq, ack: c.ackTo, to: peerIds[j] as string, payload }));
       c.acked = c.ackTo;
       owing.delete(c);
       if (at >= windowStart) sent++;

@@ -42,8 +42,9 @@ const RESUMABLE = new Set(['slow-reader', 'idle-timeout', 'session-resumed']);
 const owing = new Set<Conn>();
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
 function scheduleAckFlush(now: number): void {
+  if (flushTimer !== undefined) return;
   const first = owing.values().next().value;
-  if (flushTimer !== undefined || first === undefined) return;
+  if (first === undefined) return;
   flushTimer = setTimeout(flushOwedAcks, Math.max(1, first.owedSince + ACK_DELAY_MS - now)).unref();
 }
 function flushOwedAcks(): void {
