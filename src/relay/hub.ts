@@ -52,9 +52,7 @@ export class Session {
    */
   outbox: Uint8Array[] = [];
   outboxBytes = 0;
-  /** Frames up to this delivery number own their bytes (see {@link Hub.compactOutboxes}). */
-  ownedSeq = 0;
-  /** {@link deliverySeq} at the previous compaction. */
+  /** {@link deliverySeq} at the previous compaction (see {@link Hub.compactOutboxes}). */
   sweptSeq = 0;
   grace: ReturnType<typeof setTimeout> | undefined;
   ended = false;
@@ -191,12 +189,13 @@ export class Hub {
   compactOutboxes(): void {
     for (const room of this.rooms.values()) {
       for (const s of room.sessions.values()) {
-        const first = s.deliverySeq - s.outbox.length + 1;
-        for (let seq = Math.max(first, s.ownedSeq + 1); seq <= s.sweptSeq; seq++) {
-          const k = seq - first;
-          s.outbox[k] = (s.outbox[k] as Uint8Array).slice();
+        // Frames numbered up to sweptSeq were there last time; a view shorter than its buffer is
+        // still cut from a slab.
+        const waited = s.sweptSeq - (s.deliverySeq - s.outbox.length);
+        for (let k = 0; k < waited; k++) {
+          const f = s.outbox[k] as Uint8Array;
+          if (f.length !== f.buffer.byteLength) s.outbox[k] = f.slice();
         }
-        s.ownedSeq = Math.max(s.ownedSeq, s.sweptSeq);
         s.sweptSeq = s.deliverySeq;
       }
     }
@@ -243,10 +242,7 @@ export class Hub {
     this.log.log('info', 'peer-left', { room: room.id, peer: s.peer, reason });
   }
 
-  /**
-   * Append a sequenced frame to the session's outbox and send it if connected. `build` gets the
-   * delivery number and the session's current SEND ack (for frames that carry it).
-   */
+  /** Append a sequenced frame to the session's outbox and send it if connected; `build` gets its number. */
   push(s: Session, build: (seq: number) => RelayFrame): void {
     if (s.ended) return;
     this.#enqueue(s, encodeRelayFrame(build(++s.deliverySeq)), undefined);

@@ -275,9 +275,8 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
     for (const m of this.#unacked.items) this.#transmit(m);
     this.#startHeartbeat();
     this.#setState('open');
-    const first = this.#firstJoin;
+    this.#firstJoin?.resolve(); // settles asynchronously: clearing it next is safe
     this.#firstJoin = undefined;
-    first?.resolve();
   }
 
   /** Relay-session de-duplication of sequenced frames; schedules the cumulative ack. */
@@ -314,11 +313,9 @@ export class WebSocketSignaling extends TypedEmitter<WebSocketSignalingEvents> i
   #transmit(m: Pending): void {
     const ack = this.#deliverySeq;
     if (!this.#tx(encodeClientFrame({ t: 'send', seq: m.seq, ack, to: m.to, payload: m.payload }))) return;
-    this.#ackedDelivery = Math.max(this.#ackedDelivery, ack);
-    if (this.#ackedDelivery === this.#deliverySeq) {
-      clearTimeout(this.#ackTimer);
-      this.#ackTimer = undefined;
-    }
+    this.#ackedDelivery = ack; // everything delivered so far: no ACK frame is owed
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
   }
 
   /** Hand bytes to the socket; false if there is no open socket or it refused them. */
