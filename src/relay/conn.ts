@@ -6,7 +6,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import type { WebSocket } from 'ws';
+import type { WireSocket } from './wire.js';
 import {
   ACK_DELAY_MS, ACK_EVERY, decodeClientFrame, encodeRelayFrame, EnvelopeError, type ClientFrame,
 } from '../signaling/envelope.js';
@@ -83,14 +83,16 @@ export class Conn implements Link {
   readonly #bytes: TokenBucket;
   readonly #frames: TokenBucket;
 
-  constructor(readonly ws: WebSocket, readonly ctx: ConnContext) {
+  constructor(readonly ws: WireSocket, readonly ctx: ConnContext) {
     const l = ctx.hub.limits;
     this.#msgs = new TokenBucket(l.maxMessagesPerSec, l.maxMessagesPerSec * 2, this.lastRx);
     this.#bytes = new TokenBucket(l.maxBytesPerSec, l.maxBytesPerSec * 2, this.lastRx);
     this.#frames = new TokenBucket(l.maxMessagesPerSec * 4, l.maxMessagesPerSec * 8, this.lastRx);
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
-    ws.on('close', () => this.#onClose());
-    ws.on('error', (err) => ctx.hub.log.log('debug', 'socket-error', { conn: this.id, error: err.message }));
+    ws.attach({
+      message: (data, binary) => this.#onMessage(data, binary),
+      close: () => this.#onClose(),
+      error: (err) => ctx.hub.log.log('debug', 'socket-error', { conn: this.id, error: err.message }),
+    });
   }
 
   get closed(): boolean {
@@ -99,7 +101,7 @@ export class Conn implements Link {
 
   send(bytes: Uint8Array, ackedSendSeq?: number): void {
     // A socket the client is already closing takes nothing more (and nothing is counted or tapped).
-    if (this.#closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.#closed || this.ws.state !== 'open') return;
     if (this.ws.bufferedAmount > this.ctx.hub.limits.maxBufferedBytes) return this.fail('slow-reader');
     const m = this.ctx.hub.metrics;
     m.framesOut++;
@@ -128,9 +130,8 @@ export class Conn implements Link {
     if (code !== 'slow-reader') this.send(encodeRelayFrame({ t: 'error', code, fatal: true, seq: 0 }));
     this.#closed = true;
     this.#detach(RESUMABLE.has(code));
+    // A slow reader may never complete the closing handshake: the socket cuts it after a second.
     this.ws.close(CLOSE_CODES[code] ?? 4000, code);
-    // A slow reader may never complete the closing handshake: cut it.
-    setTimeout(() => this.ws.terminate(), 1000).unref();
   }
 
   /** Ask the client to reconnect elsewhere (graceful shutdown). */
@@ -167,14 +168,13 @@ export class Conn implements Link {
     this.ctx.onClosed(this);
   }
 
-  #onMessage(data: Buffer, isBinary: boolean): void {
+  #onMessage(bytes: Uint8Array, isBinary: boolean): void {
     if (this.#closed) return;
     const now = Date.now();
     this.lastRx = now;
     const m = this.ctx.hub.metrics;
     m.framesIn++;
-    m.bytesIn += data.length;
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    m.bytesIn += bytes.length;
     this.ctx.tap?.('in', this.id, bytes);
     if (!isBinary) return this.fail('text-frame');
     let f: ClientFrame;

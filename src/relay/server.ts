@@ -7,15 +7,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
-import { encodeRelayFrame } from '../signaling/envelope.js';
-import { SealError } from '../errors.js';
-import { Conn } from './conn.js';
-import { Hub } from './hub.js';
+import { RelayCore, RelayError } from './core.js';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.js';
 import { RelayLogger, type LogLevel, type LogSink } from './log.js';
-import { newMetrics, toPrometheus, type RelayMetrics } from './metrics.js';
-import { RedisCluster } from './redis.js';
+import { toPrometheus, type RelayMetrics } from './metrics.js';
+import { acceptWebSocket } from './wire.js';
+
+export { RelayError } from './core.js';
 import type { TokenKey } from './tokens.js';
 
 /** Options of {@link createRelayServer}. */
@@ -61,18 +59,6 @@ export interface RelayServer {
 }
 
 /**
- * The relay could not start: `'listen-failed'` (the address is in use or not allowed) or
- * `'redis-failed'` (Redis unreachable with `redisUrl` set).
- *
- * @example
- * ```ts
- * try { await createRelayServer({ port: 8787 }); }
- * catch (e) { if (e instanceof RelayError && e.code === 'listen-failed') console.error('port 8787 is taken'); }
- * ```
- */
-export class RelayError extends SealError<'listen-failed' | 'redis-failed'> {}
-
-/**
  * Start a relay.
  *
  * @throws {RelayError} `'listen-failed'` (port in use, bad host), `'redis-failed'` (Redis unreachable).
@@ -86,128 +72,77 @@ export class RelayError extends SealError<'listen-failed' | 'redis-failed'> {}
 export async function createRelayServer(opts: RelayServerOptions = {}): Promise<RelayServer> {
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const log = new RelayLogger(opts.logLevel ?? 'info', opts.logSink);
-  const metrics = newMetrics();
-  let cluster: RedisCluster | undefined;
-  if (opts.redisUrl) {
-    cluster = new RedisCluster(opts.redisUrl, log, opts.redisNodeTtlMs ?? 3_000);
-    try {
-      await cluster.start();
-    } catch (cause) {
-      await cluster.stop();
-      throw new RelayError('redis-failed', 'cannot reach Redis', { cause });
-    }
-  }
-  const hub = new Hub(limits, log, metrics, cluster);
-  cluster?.attach(hub);
-  const nodeId = cluster?.nodeId ?? 'local';
-  const conns = new Set<Conn>();
-  let draining = false;
-
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes * 2 + 1024, perMessageDeflate: false });
-  const http: Server = createServer((req, res) => serveHttp(req, res));
+  const core = await RelayCore.start({
+    limits, log, tokenKey: opts.tokenKey, redisUrl: opts.redisUrl, redisNodeTtlMs: opts.redisNodeTtlMs, tap: opts.tap,
+  });
+  const nodeId = core.nodeId;
+  const http: Server = createServer((req, res) => serveHttp(req, res, () => core.snapshot(), core.draining, nodeId));
   http.on('upgrade', (req, socket, head) => {
-    if (draining) return socket.destroy();
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      metrics.connectionsTotal++;
-      if (conns.size >= limits.maxConnections) {
-        metrics.errors['server-full'] = (metrics.errors['server-full'] ?? 0) + 1;
-        ws.send(encodeRelayFrame({ t: 'error', code: 'server-full', fatal: true, seq: 0 }));
-        ws.close(4006, 'server-full');
-        return;
-      }
-      const c = new Conn(ws, {
-        hub, tokenKey: opts.tokenKey, tap: opts.tap,
-        onClosed: (x) => {
-          if (conns.delete(x)) metrics.connections--;
-        },
-      });
-      conns.add(c);
-      metrics.connections++;
-    });
+    if (core.draining) return socket.destroy();
+    // Frames beyond twice the payload limit are not even buffered: close 1009.
+    const ws = acceptWebSocket(req, socket, head, { maxMessageBytes: limits.maxPayloadBytes * 2 + 1024 });
+    if (ws) core.adopt(ws);
   });
 
-  function snapshot(): RelayMetrics {
-    let sessions = 0;
-    let outboxBytes = 0;
-    for (const r of hub.rooms.values()) {
-      sessions += r.sessions.size;
-      for (const s of r.sessions.values()) outboxBytes += s.outboxBytes;
-    }
-    return { ...metrics, errors: { ...metrics.errors }, rooms: hub.rooms.size, sessions, outboxBytes };
-  }
-
-  function serveHttp(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://relay');
-    if (url.pathname === '/healthz') {
-      res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: draining ? 'draining' : 'ok', node: nodeId, connections: conns.size }));
-    } else if (url.pathname === '/metrics') {
-      const json = url.searchParams.get('format') === 'json';
-      res.writeHead(200, { 'content-type': json ? 'application/json' : 'text/plain; version=0.0.4' });
-      res.end(json ? JSON.stringify(snapshot()) : toPrometheus(snapshot()));
-    } else {
-      res.writeHead(426, { 'content-type': 'text/plain' });
-      res.end('sealrtc relay: connect with a WebSocket\n');
-    }
-  }
-
-  const sweepEvery = Math.max(50, Math.min(1000, limits.idleTimeoutMs / 4, limits.joinTimeoutMs / 4));
-  let compactedAt = Date.now();
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    if (now - compactedAt >= 1000) {
-      compactedAt = now;
-      hub.compactOutboxes();
-    }
-    for (const c of conns) {
-      if (c.closed) continue;
-      if (!c.session && now - c.openedAt > limits.joinTimeoutMs) c.fail('join-timeout');
-      else if (now - c.lastRx > limits.idleTimeoutMs) c.fail('idle-timeout');
-    }
-  }, sweepEvery);
-  sweep.unref();
-
+  let addr: AddressInfo;
   try {
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => {
-        http.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (cause) {
-    clearInterval(sweep);
-    await cluster?.stop();
-    throw new RelayError('listen-failed', 'cannot listen', { cause });
+    addr = await listen(http, opts.port, opts.host);
+  } catch (e) {
+    await core.close(0);
+    throw e;
   }
-  const addr = http.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  log.log('info', 'listening', { port: addr.port, host: addr.address, node: nodeId, redis: cluster !== undefined });
+  log.log('info', 'listening', { port: addr.port, host: addr.address, node: nodeId, redis: opts.redisUrl !== undefined });
 
   let closing: Promise<void> | undefined;
   return {
     url: `ws://${host}:${addr.port}`,
     port: addr.port,
     nodeId,
-    metrics: snapshot,
+    metrics: () => core.snapshot(),
     close(o = {}) {
       closing ??= (async () => {
-        draining = true;
-        log.log('info', 'draining', { connections: conns.size });
+        log.log('info', 'draining', { connections: core.conns.size });
+        core.draining = true;
         const closed = new Promise<void>((r) => http.close(() => r()));
-        for (const c of conns) c.goAway();
-        const deadline = Date.now() + (o.drainMs ?? 5_000);
-        while (conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-        for (const c of conns) c.ws.terminate();
-        clearInterval(sweep);
-        for (const r of hub.rooms.values()) for (const s of r.sessions.values()) clearTimeout(s.grace);
-        wss.close();
+        await core.close(o.drainMs ?? 5_000);
         http.closeAllConnections();
         await closed;
-        await cluster?.stop();
         log.log('info', 'stopped', {});
       })();
       return closing;
     },
   };
+}
+
+/** `/healthz` and `/metrics` (JSON or Prometheus text); anything else that is not an upgrade: 426. */
+export function serveHttp(req: IncomingMessage, res: ServerResponse, snapshot: () => RelayMetrics, draining: boolean, nodeId: string): void {
+  const url = new URL(req.url ?? '/', 'http://relay');
+  if (url.pathname === '/healthz') {
+    res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: draining ? 'draining' : 'ok', node: nodeId, connections: snapshot().connections }));
+  } else if (url.pathname === '/metrics') {
+    const json = url.searchParams.get('format') === 'json';
+    res.writeHead(200, { 'content-type': json ? 'application/json' : 'text/plain; version=0.0.4' });
+    res.end(json ? JSON.stringify(snapshot()) : toPrometheus(snapshot()));
+  } else {
+    res.writeHead(426, { 'content-type': 'text/plain' });
+    res.end('sealrtc relay: connect with a WebSocket\n');
+  }
+}
+
+/** Listen on `port` (default 8787) and `host` (default loopback). @throws {RelayError} `'listen-failed'` */
+export async function listen(http: Server, port = 8787, host = '127.0.0.1'): Promise<AddressInfo> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(port, host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (cause) {
+    throw new RelayError('listen-failed', 'cannot listen', { cause });
+  }
+  return http.address() as AddressInfo;
 }
