@@ -13,6 +13,8 @@ export default defineConfig({
     testing: 'src/testing/index.ts',
     relay: 'src/relay/index.ts',
     'relay-cli': 'src/relay/cli.ts',
+    // Forked by createRelayCluster from beside its own module (not an export of the package).
+    'relay-worker': 'src/relay/worker-main.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -21,6 +23,8 @@ export default defineConfig({
   target: 'es2022',
   splitting: true,
   treeshake: true,
+  // import.meta.url in the CommonJS build too (createRelayCluster finds relay-worker.js by it).
+  shims: true,
   // Embeds the bundled sealrtc/worker into E2EEController (Blob URL worker, zero config).
   esbuildPlugins: [inlineWorkerPlugin()],
 });

@@ -12,7 +12,7 @@ const contract = {
   'sealrtc': ['SealError', 'joinRoom', 'createIdentity', 'WebSocketSignaling', 'verifyAuditLog', 'GroupKeySession'],
   'sealrtc/sframe': ['open', 'seal', 'encodeHeader', 'decodeHeader', 'deriveKeyMaterial', 'SFrameContext', 'SFrameError', 'CipherSuite'],
   'sealrtc/testing': ['MemorySignalingHub'],
-  'sealrtc/relay': ['createRelayServer', 'signJoinToken', 'verifyJoinToken'],
+  'sealrtc/relay': ['createRelayServer', 'createRelayCluster', 'signJoinToken', 'verifyJoinToken'],
   'sealrtc/worker': ['installTransformWorker'],
 };
 
@@ -53,6 +53,35 @@ if (missing.length) { console.error('missing exports: ' + missing.join(', ')); p
     passes++;
   } catch (e) {
     console.log(`not ok - npx sealrtc-relay --help: ${e instanceof Error ? e.message : e}`);
+    failures++;
+  }
+  // A multi-core relay finds its worker entry inside the installed package, from ESM and from CJS,
+  // and through the bin.
+  for (const mode of ['esm', 'cjs']) {
+    const file = join(app, `cluster.${mode === 'esm' ? 'mjs' : 'cjs'}`);
+    const load = mode === 'esm' ? "const { createRelayCluster } = await import('sealrtc/relay');" : "const { createRelayCluster } = require('sealrtc/relay');";
+    writeFileSync(file, `(async () => { ${load}
+const relay = await createRelayCluster({ port: 0, workers: 2, logLevel: 'warn' });
+const health = await (await fetch(relay.url.replace('ws:', 'http:') + '/healthz')).json();
+if (health.status !== 'ok' || relay.workerPids().length !== 2) throw new Error('cluster not healthy: ' + JSON.stringify(health));
+await relay.close({ drainMs: 100 });
+})().catch((e) => { console.error(e); process.exit(1); });`);
+    try {
+      execFileSync('node', [file], { cwd: app, stdio: ['ignore', 'inherit', 'inherit'], timeout: 30_000 });
+      console.log(`ok - createRelayCluster with 2 workers (${mode})`);
+      passes++;
+    } catch {
+      console.log(`not ok - createRelayCluster with 2 workers (${mode})`);
+      failures++;
+    }
+  }
+  try {
+    const out = execFileSync('sh', ['-c', 'timeout --preserve-status -s TERM 5 ./node_modules/.bin/sealrtc-relay --port 0 --workers 2 --log-level warn; echo "exit $?"'], { cwd: app, encoding: 'utf8' });
+    if (!/listening on ws:\/\//.test(out) || !/exit 0/.test(out)) throw new Error(out);
+    console.log('ok - sealrtc-relay --workers 2 (listens, drains and exits 0 on SIGTERM)');
+    passes++;
+  } catch (e) {
+    console.log(`not ok - sealrtc-relay --workers 2: ${e instanceof Error ? e.message : e}`);
     failures++;
   }
   // Internals must not be reachable through the exports map.

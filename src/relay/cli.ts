@@ -2,7 +2,7 @@
 /**
  * `sealrtc-relay`: run the reference relay from the command line.
  *
- *   sealrtc-relay [--port 8787] [--host 127.0.0.1] [--redis redis://127.0.0.1:6379] [--redis-node-ttl-ms 3000]
+ *   sealrtc-relay [--port 8787] [--host 127.0.0.1] [--workers N] [--redis redis://127.0.0.1:6379] [--redis-node-ttl-ms 3000]
  *                 [--log-level info] [--<limit-in-kebab-case> N …]
  *
  * Join tokens are configured through the environment, never the command line (which other
@@ -14,6 +14,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.js';
 import type { LogLevel } from './log.js';
+import { createRelayCluster } from './cluster.js';
 import { createRelayServer } from './server.js';
 import type { TokenKey } from './tokens.js';
 
@@ -22,7 +23,8 @@ const limitFlags = Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((k) => [ke
 
 function usage(): string {
   return [
-    'usage: sealrtc-relay [--port 8787] [--host 127.0.0.1] [--redis redis://host:port] [--redis-node-ttl-ms 3000]',
+    'usage: sealrtc-relay [--port 8787] [--host 127.0.0.1] [--workers N] [--redis redis://host:port] [--redis-node-ttl-ms 3000]',
+    '  --workers N: N worker processes (rooms spread over them by id; 0 = one per CPU); default 1, a single process',
     '                     [--log-level debug|info|warn|error|silent]',
     '  limits (defaults):',
     ...Object.entries(DEFAULT_LIMITS).map(([k, v]) => `    --${kebab(k)} ${String(v)}`),
@@ -33,7 +35,7 @@ function usage(): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, 'redis-node-ttl-ms': { type: 'string' },
+      port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' }, redis: { type: 'string' }, 'redis-node-ttl-ms': { type: 'string' },
       'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...limitFlags,
     },
     strict: true,
@@ -57,11 +59,14 @@ async function main(): Promise<void> {
   else if (pub) tokenKey = { ed25519PublicKey: new Uint8Array(Buffer.from(pub, 'hex')) };
   const port = values.port === undefined ? 8787 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be 0..65535');
-  const relay = await createRelayServer({
+  const workers = values.workers === undefined ? 1 : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new Error('--workers must be 0..64');
+  const common = {
     port, host: values.host, redisUrl: values.redis, limits, tokenKey,
     redisNodeTtlMs: values['redis-node-ttl-ms'] === undefined ? undefined : Number(values['redis-node-ttl-ms']),
     logLevel: (values['log-level'] ?? 'info') as LogLevel | 'silent',
-  });
+  };
+  const relay = workers === 1 ? await createRelayServer(common) : await createRelayCluster({ ...common, workers: workers === 0 ? undefined : workers });
   process.stdout.write(`sealrtc-relay listening on ${relay.url}\n`);
   const stop = (): void => {
     relay.close().then(() => process.exit(0), (e: unknown) => {

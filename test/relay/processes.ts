@@ -50,21 +50,31 @@ export async function startRedis(): Promise<{ url: string; child: Child }> {
   return { url, child };
 }
 
-let cliPath: Promise<string> | undefined;
-/** Bundle the relay CLI once (packages stay external: the installed ws / ioredis are used). */
-export function relayCli(): Promise<string> {
-  cliPath ??= (async () => {
+let bundled: Promise<{ cli: string; worker: string }> | undefined;
+/**
+ * Bundle the relay CLI and the relay worker entry once, side by side as in `dist/` (packages
+ * stay external: the installed ioredis is used).
+ */
+function bundles(): Promise<{ cli: string; worker: string }> {
+  bundled ??= (async () => {
     const dir = resolve(import.meta.dirname, '../../.tmp/test-relay');
     mkdirSync(dir, { recursive: true });
-    const out = resolve(dir, 'relay-cli.mjs');
-    await build({
-      entryPoints: [resolve(import.meta.dirname, '../../src/relay/cli.ts')],
-      outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning',
-    });
-    return out;
+    const one = async (src: string, name: string): Promise<string> => {
+      const out = resolve(dir, name);
+      await build({
+        entryPoints: [resolve(import.meta.dirname, '../../src/relay', src)],
+        outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning',
+      });
+      return out;
+    };
+    const [cli, worker] = await Promise.all([one('cli.ts', 'relay-cli.mjs'), one('worker-main.ts', 'relay-worker.js')]);
+    return { cli, worker };
   })();
-  return cliPath;
+  return bundled;
 }
+export const relayCli = async (): Promise<string> => (await bundles()).cli;
+/** The worker entry of a multi-core relay, for `createRelayCluster({ workerScript })` in tests. */
+export const relayWorkerScript = async (): Promise<string> => (await bundles()).worker;
 
 export async function startRelayProcess(args: string[], env: Record<string, string> = {}): Promise<Child & { url: string }> {
   const cli = await relayCli();
