@@ -206,6 +206,13 @@ export async function createRelayCluster(opts: RelayClusterOptions = {}): Promis
     if (draining) return socket.destroy();
     const ws = acceptWebSocket(req, socket, head, { maxMessageBytes: limits.maxPayloadBytes * 2 + 1024 });
     if (!ws) return;
+    if (pending.size >= limits.maxConnections) {
+      // As many connections without a JOIN yet as one process may hold at all: refuse more.
+      ws.attach({ message: () => undefined, close: () => undefined, error: () => undefined });
+      ws.send(encodeRelayFrame({ t: 'error', code: 'server-full', fatal: true, seq: 0 }));
+      ws.close(CLOSE_CODES['server-full'] ?? 4006, 'server-full');
+      return;
+    }
     pending.set(ws, Date.now());
     ws.attach({
       message: (data) => dispatch(ws, data),

@@ -22,8 +22,8 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function relayProc(): Promise<Child & { url: string }> {
-  const p = await startRelayProcess(['--redis', redis.url, '--redis-node-ttl-ms', '600', '--log-level', 'warn', '--max-messages-per-sec', '10000']);
+async function relayProc(extra: string[] = []): Promise<Child & { url: string }> {
+  const p = await startRelayProcess(['--redis', redis.url, '--redis-node-ttl-ms', '600', '--log-level', 'warn', '--max-messages-per-sec', '10000', ...extra]);
   cleanup.push(async () => {
     if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
     await p.exited;
@@ -60,6 +60,23 @@ describe('relay scale-out over Redis', () => {
     b.send('nobody', enc(5));
     await until(() => errs.length === 1);
     expect(errs).toEqual(['unknown-target']);
+  });
+
+  it('shares rooms between a multi-core relay (--workers 2, every worker a Redis node) and a single process', async () => {
+    const [multi, single] = await Promise.all([relayProc(['--workers', '2']), relayProc()]);
+    const got: string[] = [];
+    // Rooms that hash to both workers of the multi-core relay (1, 0, 1, 0).
+    for (const room of ['visit-0', 'visit-1', 'visit-2', 'visit-3']) {
+      const a = await client(multi.url, { peerId: 'a', roomId: room });
+      const b = await client(single.url, { peerId: 'b', roomId: room });
+      await until(() => a.peers.has('b'), 5_000, 'a sees b');
+      a.onMessage((from, d) => got.push(`${room}:${from}>a:${dec(d)}`));
+      b.onMessage((from, d) => got.push(`${room}:${from}>b:${dec(d)}`));
+      a.send('b', enc(1));
+      b.send('*', enc(2));
+    }
+    await until(() => got.length === 8, 5_000, 'routing');
+    expect(got.sort()).toEqual(['visit-0', 'visit-1', 'visit-2', 'visit-3'].flatMap((r) => [`${r}:a>b:1`, `${r}:b>a:2`]).sort());
   });
 
   it('survives a relay process dying: its peers resume elsewhere exactly once; the rest are reported gone', async () => {
