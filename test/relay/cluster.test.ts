@@ -165,6 +165,17 @@ describe('createRelayCluster', () => {
     expect(silent.errors()).toEqual([{ code: 'join-timeout', fatal: true, seq: 0 }]);
   });
 
+  it('holds no more connections without a JOIN than maxConnections (server-full)', async () => {
+    const r = await cluster({ limits: { maxConnections: 2 } });
+    const waiting = [raw(r.url), raw(r.url)];
+    await Promise.all(waiting.map((c) => c.opened));
+    await until(() => r.metrics().connections === 2, 5_000, 'two pending');
+    const third = raw(r.url);
+    expect(await third.closed()).toBe(4006);
+    expect(third.errors()).toEqual([{ code: 'server-full', fatal: true, seq: 0 }]);
+    await waiting[0]?.join(rooms[0] as string, 'a'); // the first ones are still served
+  });
+
   it('replaces a worker that dies; its rooms work again on the replacement', async () => {
     const r = await cluster();
     const room = onShard(0)[0] as string;
