@@ -2,15 +2,17 @@
  * Load test of the reference relay (`npm run bench:relay`): N WebSocket clients in R rooms on
  * loopback send unicast messages to random room-mates; we report routed messages/s, p50/p99
  * latency (send → delivery, across processes on one machine) and relay memory per connection,
- * for one relay process and for two relay processes behind Redis.
+ * for one relay process, for a multi-core relay (`createRelayCluster`, 2 workers) and for two
+ * relay processes behind Redis, next to forwarders with no sealrtc logic (the floors).
  *
  * Bounded: every phase has a deadline and the whole run aborts after BENCH_MAX_S. Loopback only.
  * One script, three roles (chosen by SEALRTC_BENCH_ROLE): the driver (default), a relay
  * process, and a client process holding a share of the connections. Knobs (env):
  *   BENCH_CLIENTS=5000 BENCH_ROOMS=1000 BENCH_RATE=5 (msgs/s per client) BENCH_SECONDS=10
- *   BENCH_WARMUP=2 (seconds of identical load before the measured window) BENCH_PAYLOAD=200 BENCH_CLIENT_PROCS=2 BENCH_MODES=single,redis,ws-floor,tcp-floor BENCH_MAX_S=300
+ *   BENCH_WARMUP=2 (seconds of identical load before the measured window) BENCH_PAYLOAD=200 BENCH_CLIENT_PROCS=2 BENCH_MODES=single,workers,redis,ws-floor,wire-floor,tcp-floor BENCH_MAX_S=300
  *   BENCH_RATES=1,2,3,4,5 (a load curve: one run per per-client rate, each mode) BENCH_TICK_MS=5
- *   BENCH_PROF=<dir> (write a CPU profile of every child process there)
+ *   BENCH_PROF=<dir> (write a CPU profile of every child process there) BENCH_CLIENT_WS=load|ws (the
+ *   clients' WebSocket implementation: bench/load-socket.ts, or the `ws` package)
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { connect as connectTcp, createServer } from 'node:net';
@@ -18,7 +20,9 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import { createRelayServer } from '../src/relay/index.js';
+import { LoadSocket } from './load-socket.js';
+import { createRelayCluster, createRelayServer } from '../src/relay/index.js';
+import { acceptWebSocket } from '../src/relay/wire.js';
 import { ACK_DELAY_MS, ACK_EVERY, decodeRelayFrame, encodeClientFrame } from '../src/signaling/envelope.js';
 
 const env = (k: string, d: number): number => Number(process.env[k] ?? d);
@@ -31,14 +35,34 @@ const WARMUP = env('BENCH_WARMUP', 2);
 const PAYLOAD = env('BENCH_PAYLOAD', 200);
 const PROCS = env('BENCH_CLIENT_PROCS', 2);
 /** The whole run's bound; by default one minute per measured run plus one. */
-const MAX_S = env('BENCH_MAX_S', 60 * (1 + (process.env.BENCH_MODES ?? 'single,redis,ws-floor,tcp-floor').split(',').length * (process.env.BENCH_RATES ?? '1').split(',').length));
+const MAX_S = env('BENCH_MAX_S', 60 * (1 + (process.env.BENCH_MODES ?? 'single,workers,redis,ws-floor,wire-floor,tcp-floor').split(',').length * (process.env.BENCH_RATES ?? '1').split(',').length));
 const role = process.env.SEALRTC_BENCH_ROLE ?? 'driver';
 const now = (): number => performance.timeOrigin + performance.now();
 /** CPU seconds this process has used, and when (to give each process's share of a core). */
-const cpuNow = (): { cpuS: number; sysS: number; at: number } => {
+const cpuNow = (pids: number[] = []): { cpuS: number; sysS: number; at: number } => {
   const u = process.cpuUsage();
-  return { cpuS: (u.user + u.system) / 1e6, sysS: u.system / 1e6, at: now() };
+  let cpuS = (u.user + u.system) / 1e6;
+  let sysS = u.system / 1e6;
+  // Worker processes of a multi-core relay: /proc/<pid>/stat utime, stime (clock ticks, 100 Hz).
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      cpuS += (Number(f[11]) + Number(f[12])) / 100;
+      sysS += Number(f[12]) / 100;
+    } catch {
+      // not Linux, or the worker is gone: its share is missing from the figure
+    }
+  }
+  return { cpuS, sysS, at: now() };
 };
+/** Resident memory of the worker processes of a multi-core relay (Linux), bytes. */
+const workersRss = (pids: number[]): number => pids.reduce((sum, pid) => {
+  try {
+    return sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return sum;
+  }
+}, 0);
 
 /**
  * Where a process's stalls come from, over the load window: event-loop delay (how late a 1 ms
@@ -120,8 +144,31 @@ function relayProfiler(): { start(): Promise<void>; stop(file: string): Promise<
  * the relay uses) or over raw TCP. Each client first sends its 4-byte index; every message is
  * `u32 target index | payload` and is forwarded unchanged. No rooms, no resume, no limits.
  */
-async function floorRelay(kind: 'ws' | 'tcp'): Promise<{ url: string; close(): void }> {
+async function floorRelay(kind: 'ws' | 'tcp' | 'wire'): Promise<{ url: string; close(): void }> {
   const byIndex: ({ send(b: Buffer): void } | undefined)[] = [];
+  if (kind === 'wire') {
+    // The relay's own WebSocket endpoint (src/relay/wire.ts), forwarding by index like the others.
+    const { createServer: createHttp } = await import('node:http');
+    const srv = createHttp();
+    srv.on('upgrade', (req, sock, head) => {
+      const ws = acceptWebSocket(req, sock, head, { maxMessageBytes: 1 << 20 });
+      if (!ws) return;
+      let joined = false;
+      ws.attach({
+        message: (d) => {
+          const target = ((d[0] as number) << 24 | (d[1] as number) << 16 | (d[2] as number) << 8 | (d[3] as number)) >>> 0;
+          if (!joined) {
+            joined = true;
+            byIndex[target] = { send: (b) => ws.send(b) };
+          } else byIndex[target]?.send(d as Buffer);
+        },
+        close: () => undefined,
+        error: () => undefined,
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return { url: `ws://127.0.0.1:${(srv.address() as { port: number }).port}`, close: () => srv.close() };
+  }
   if (kind === 'ws') {
     const { WebSocketServer } = await import('ws');
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
@@ -161,35 +208,63 @@ async function floorRelay(kind: 'ws' | 'tcp'): Promise<{ url: string; close(): v
   return { url: `tcp://127.0.0.1:${(srv.address() as { port: number }).port}`, close: () => srv.close() };
 }
 
-async function relayRole(): Promise<void> {
-  const floor = process.env.BENCH_FLOOR as 'ws' | 'tcp' | undefined;
-  const zero = { framesIn: 0, framesOut: 0, messagesRouted: 0, errors: {} };
-  const relay = floor ? await floorRelay(floor).then((f) => ({
-    url: f.url, metrics: () => zero, close: async (_o: object) => f.close(),
-  })) : await createRelayServer({
-    port: 0, redisUrl: process.env.BENCH_REDIS || undefined, logLevel: 'warn',
-    limits: { maxConnections: 50_000, maxMessagesPerSec: 10_000, idleTimeoutMs: 600_000, joinTimeoutMs: 60_000 },
+/** The relay worker entry, bundled from sources (the published build ships it as dist/relay-worker.js). */
+async function workerBundle(): Promise<string> {
+  const { build } = await import('esbuild');
+  const { resolve } = await import('node:path');
+  const out = resolve(import.meta.dirname, 'relay-worker.mjs');
+  await build({
+    entryPoints: [resolve(import.meta.dirname, '../../src/relay/worker-main.ts')],
+    outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning',
   });
+  return out;
+}
+
+async function relayRole(): Promise<void> {
+  const floor = process.env.BENCH_FLOOR as 'ws' | 'tcp' | 'wire' | undefined;
+  const zero = { framesIn: 0, framesOut: 0, messagesRouted: 0, errors: {} };
+  const workers = Number(process.env.BENCH_WORKERS ?? 1);
+  const relayOpts = {
+    port: 0, redisUrl: process.env.BENCH_REDIS || undefined, logLevel: 'warn' as const,
+    limits: { maxConnections: 50_000, maxMessagesPerSec: 10_000, idleTimeoutMs: 600_000, joinTimeoutMs: 60_000 },
+  };
+  const relay = floor ? await floorRelay(floor).then((f) => ({
+    url: f.url, metrics: () => zero, fetchMetrics: async () => zero, close: async (_o: object) => f.close(),
+  })) : workers > 1 ? await createRelayCluster({ ...relayOpts, workers, workerScript: await workerBundle() })
+    : await createRelayServer(relayOpts).then((r) => ({ ...r, close: r.close, fetchMetrics: async () => r.metrics() }));
   const profiler = relayProfiler();
   const stalls = stallMeter();
   let marked = false;
   let stallStats: ReturnType<typeof stalls.read> | undefined;
   process.on('message', async (m: Msg) => {
+    const pids = 'workerPids' in relay ? relay.workerPids() : [];
     if (m.kind === 'mem') {
-      const loop = cpuNow(); // before the forced GC below
+      const loop = cpuNow(pids); // before the forced GC below
       if (stallStats === undefined && marked) stallStats = stalls.read();
       if (process.env.BENCH_PROF_RELAY) await profiler.stop(process.env.BENCH_PROF_RELAY);
       (globalThis as { gc?: () => void }).gc?.();
       const u = process.memoryUsage();
-      send({ kind: 'mem', rss: u.rss, heap: u.heapUsed, errors: relay.metrics().errors, counters: relay.metrics(), loop, stalls: stallStats });
+      const counters = await relay.fetchMetrics();
+      send({ kind: 'mem', rss: u.rss + workersRss(pids), heap: pids.length > 0 ? null : u.heapUsed, errors: counters.errors, counters, loop, stalls: stallStats });
     } else if (m.kind === 'mark') {
       marked = true;
       stalls.start();
       if (process.env.BENCH_PROF_RELAY) await profiler.start();
-      send({ kind: 'mark', loop: cpuNow(), counters: relay.metrics() });
+      send({ kind: 'mark', loop: cpuNow(pids), counters: await relay.fetchMetrics() });
     } else if (m.kind === 'stop') void relay.close({ drainMs: 200 }).then(() => process.exit(0));
   });
   send({ kind: 'ready', url: relay.url });
+}
+
+/** What the load generator needs of a WebSocket: `ws`'s surface, or {@link LoadSocket}'s. */
+type ClientSocket = Pick<WebSocket, 'on' | 'once' | 'terminate'> & { send(b: Uint8Array): void };
+/** BENCH_CLIENT_WS=ws|load (default load): the client implementation (see bench/load-socket.ts). */
+const CLIENT_WS = process.env.BENCH_CLIENT_WS ?? 'load';
+function clientSocket(url: string): ClientSocket {
+  // A zero masking key makes ws skip masking, as LoadSocket does: the load generator's CPU is not
+  // what is measured (a browser masks in native code), and it shares this machine with the relay.
+  if (CLIENT_WS === 'ws') return new WebSocket(url, { perMessageDeflate: false, generateMask: (m) => m.fill(0) });
+  return new LoadSocket(url) as unknown as ClientSocket;
 }
 
 async function clientRole(): Promise<void> {
@@ -207,7 +282,7 @@ async function clientRole(): Promise<void> {
   let closes = 0;
   // Acks as WebSocketSignaling sends them (the same cumulative policy the relay uses for SENDs):
   // one every ACK_EVERY deliveries, else ACK_DELAY_MS after the first unacked one.
-  type Sock = { ws: WebSocket; seq: number; ackTo: number; acked: number; owedSince: number };
+  type Sock = { ws: ClientSocket; seq: number; ackTo: number; acked: number; owedSince: number };
   const socks = new Map<number, Sock>();
   const owing = new Set<Sock>();
   const ack = (c: Sock): void => {
@@ -247,8 +322,8 @@ async function clientRole(): Promise<void> {
     const url = urls[0] as string;
     const id = Buffer.alloc(4);
     id.writeUInt32BE(i);
-    if (floor === 'ws') {
-      const ws = new WebSocket(url, { perMessageDeflate: false, generateMask: (m) => m.fill(0) });
+    if (floor === 'ws' || floor === 'wire') {
+      const ws = clientSocket(url);
       await new Promise<void>((resolve, reject) => {
         ws.once('open', () => resolve());
         ws.once('error', (e) => {
@@ -285,9 +360,7 @@ async function clientRole(): Promise<void> {
   const floorLinks = new Map<number, { send(b: Buffer): void; close(): void }>();
   async function open(i: number): Promise<void> {
     if (floor) return openFloor(i);
-    // A zero masking key makes ws skip masking: the load generator's CPU is not what is measured
-    // (a browser masks in native code), and it shares this machine with the relay.
-    const ws = new WebSocket(urls[(i >> 1) % urls.length] as string, { perMessageDeflate: false, generateMask: (m) => m.fill(0) });
+    const ws = clientSocket(urls[(i >> 1) % urls.length] as string);
     const c: Sock = { ws, seq: 0, ackTo: 0, acked: 0, owedSince: 0 };
     await new Promise<void>((resolve, reject) => {
       ws.on('error', (e) => {
@@ -417,9 +490,12 @@ function machineCpu(): { busy: number; total: number } | undefined {
 const notes: string[] = [];
 const summary: { mode: Mode; offered: number; p99: number; relayCpu: number; clientCpu: number }[] = [];
 let baseRate = NaN;
-type Mode = 'single' | 'redis' | 'ws-floor' | 'tcp-floor';
+type Mode = 'single' | 'workers' | 'redis' | 'ws-floor' | 'wire-floor' | 'tcp-floor';
+const SHORT: Record<Mode, string> = {
+  single: '1 process', workers: '2 workers', redis: '2 + Redis', 'ws-floor': 'bare ws', 'wire-floor': 'bare wire', 'tcp-floor': 'bare TCP',
+};
 const MODE_NAMES: Record<Mode, string> = {
-  single: '1 process', redis: '2 processes + Redis', 'ws-floor': 'floor: bare ws forwarder', 'tcp-floor': 'floor: bare TCP forwarder',
+  single: '1 process', workers: '2 worker processes (rooms by id)', redis: '2 processes + Redis', 'ws-floor': 'floor: bare ws forwarder', 'wire-floor': 'floor: bare forwarder on the relay\'s WebSocket endpoint', 'tcp-floor': 'floor: bare TCP forwarder',
 };
 async function runMode(mode: Mode, rate: number): Promise<string> {
   const kids: ChildProcess[] = [];
@@ -431,13 +507,14 @@ async function runMode(mode: Mode, rate: number): Promise<string> {
       redisUrl = `redis://127.0.0.1:${port}`;
       await new Promise((r) => setTimeout(r, 500));
     }
-    const floor = mode === 'ws-floor' ? 'ws' : mode === 'tcp-floor' ? 'tcp' : '';
-    const relays = Array.from({ length: mode === 'redis' ? 2 : 1 }, () => child('relay', { BENCH_REDIS: redisUrl, BENCH_FLOOR: floor }));
+    const floor = mode === 'ws-floor' ? 'ws' : mode === 'tcp-floor' ? 'tcp' : mode === 'wire-floor' ? 'wire' : '';
+    const relays = Array.from({ length: mode === 'redis' ? 2 : 1 }, () => child('relay', { BENCH_REDIS: redisUrl, BENCH_FLOOR: floor, BENCH_WORKERS: mode === 'workers' ? '2' : '1' }));
     kids.push(...relays);
     const urls = (await Promise.all(relays.map((r) => next(r, 'ready', 15_000)))).map((m) => String(m.url));
     const mem = async (): Promise<{ rss: number; heap: number }> => {
       const ms = await Promise.all(relays.map((r) => { r.send({ kind: 'mem' }); return next(r, 'mem', 10_000); }));
-      return { rss: ms.reduce((s, m) => s + Number(m.rss), 0), heap: ms.reduce((s, m) => s + Number(m.heap), 0) };
+      // A multi-core relay reports no heap (its workers' heaps are not visible from the primary).
+      return { rss: ms.reduce((s, m) => s + Number(m.rss), 0), heap: ms.some((m) => m.heap === null) ? NaN : ms.reduce((s, m) => s + Number(m.heap), 0) };
     };
     const before = await mem();
     const t0 = now();
@@ -497,7 +574,7 @@ async function runMode(mode: Mode, rate: number): Promise<string> {
     notes.push(`${mode} @ ${rate}/client/s: stalls — relay ${errs.map((e) => st(e.stalls)).join(' + ')}; clients ${results.map((r) => st(r.stalls)).join(' + ')}`);
     notes.push(`${mode} @ ${rate}/client/s: kernel share of CPU — relay ${errs.map((e, k) => sys(marks[k]?.loop as Loop, e.loop as Loop)).join(' + ')}; clients ${results.map((r) => sys({ cpuS: 0, sysS: 0, at: 0 }, r.loop as Loop)).join(' + ')}`);
     for (const r of relays) r.send({ kind: 'stop' });
-    const perConn = (x: number, y: number): string => ((y - x) / N / 1024).toFixed(1);
+    const perConn = (x: number, y: number): string => (Number.isFinite(y - x) ? ((y - x) / N / 1024).toFixed(1) : 'n/a');
     summary.push({ mode, offered: sent / SECONDS, p99: Number(q(0.99)), relayCpu, clientCpu });
     return `| ${MODE_NAMES[mode]} | ${N} | ${R} | ${connectS.toFixed(1)} | ${Math.round(sent / SECONDS)} | ${Math.round(received / span)} | ${(received / Math.max(1, sent) * 100).toFixed(2)} % | ${q(0.5)} | ${q(0.99)} | ${relayCpu.toFixed(0)} % | ${clientCpu.toFixed(0)} % | ${perConn(before.rss, after.rss)} | ${perConn(before.heap, after.heap)} | ${(received / span / baseRate).toFixed(2)} |`;
   } finally {
@@ -555,20 +632,22 @@ async function driver(): Promise<void> {
   console.log('\nCPU columns: % of one core over the delivery span (relay processes summed; both client processes summed). The machine has 200 %.');
   console.log('\n| relay | clients | rooms | connect s | offered msg/s | routed msg/s | delivered | p50 ms | p99 ms | relay CPU | clients CPU | RSS KiB/conn | heap KiB/conn | routed ÷ baseline |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const mode of (process.env.BENCH_MODES ?? 'single,redis,ws-floor,tcp-floor').split(',') as Mode[]) {
+  for (const mode of (process.env.BENCH_MODES ?? 'single,workers,redis,ws-floor,wire-floor,tcp-floor').split(',') as Mode[]) {
     if (!(mode in MODE_NAMES)) throw new Error(`unknown mode ${mode} (one of ${Object.keys(MODE_NAMES).join(', ')})`);
     for (const rate of rates) console.log(await runMode(mode, rate));
   }
   // The relay against the floors at each offered rate: what sealrtc's relay adds to bare forwarding.
   const ofMode = (m: Mode): typeof summary => summary.filter((x) => x.mode === m);
-  if (ofMode('single').length > 0 && ofMode('ws-floor').length === ofMode('single').length) {
-    console.log('\n| offered msg/s | p99 ms: relay (1 process) | bare ws | bare TCP | relay CPU ÷ bare ws | relay CPU ÷ bare TCP | clients CPU: relay run / bare ws / bare TCP |');
-    console.log('|---:|---:|---:|---:|---:|---:|---|');
-    ofMode('single').forEach((r, k) => {
-      const w = ofMode('ws-floor')[k];
-      const t = ofMode('tcp-floor')[k];
-      const ratio = (x: number | undefined): string => (x ? (r.relayCpu / x).toFixed(2) : 'n/a');
-      console.log(`| ${Math.round(r.offered)} | ${r.p99.toFixed(1)} | ${w?.p99.toFixed(1) ?? 'n/a'} | ${t?.p99.toFixed(1) ?? 'n/a'} | ${ratio(w?.relayCpu)} | ${ratio(t?.relayCpu)} | ${[r, w, t].map((x) => (x ? `${x.clientCpu.toFixed(0)} %` : 'n/a')).join(' / ')} |`);
+  const base = ofMode('single').length > 0 ? 'single' : 'workers';
+  if (ofMode(base).length > 0) {
+    const cols: Mode[] = ['single', 'workers', 'redis', 'ws-floor', 'wire-floor', 'tcp-floor'];
+    const shown = cols.filter((m) => ofMode(m).length === ofMode(base).length);
+    const ratio = (a: { relayCpu: number } | undefined, b: { relayCpu: number } | undefined): string => (a && b ? (a.relayCpu / b.relayCpu).toFixed(2) : 'n/a');
+    console.log(`\n| offered msg/s | ${shown.map((m) => `p99 ms: ${SHORT[m]}`).join(' | ')} | relay CPU ÷ bare wire: 1 process / 2 workers | clients CPU: ${shown.map((m) => SHORT[m]).join(' / ')} |`);
+    console.log(`|---:|${shown.map(() => '---:|').join('')}---|---|`);
+    ofMode(base).forEach((r, k) => {
+      const at = (m: Mode): (typeof summary)[number] | undefined => ofMode(m)[k];
+      console.log(`| ${Math.round(r.offered)} | ${shown.map((m) => at(m)?.p99.toFixed(1) ?? 'n/a').join(' | ')} | ${ratio(at('single'), at('wire-floor'))} / ${ratio(at('workers'), at('wire-floor'))} | ${shown.map((m) => `${at(m)?.clientCpu.toFixed(0) ?? 'n/a'} %`).join(' / ')} |`);
     });
   }
   for (const n of notes) console.log(`\n${n}`);
