@@ -12,36 +12,14 @@
  *
  * @module
  */
-import type { SealError } from '../errors.js';
-import type { AuditDetails, AuditEventType } from './audit/index.js';
-import { AccessError, HostAuthority, keyHex, packSafeguard, signCommand, type HostCommand, type HostCommandOp, type RoomRole } from './host.js';
+import type { AccessHooks } from './access-types.js';
+import { AccessError, HostAuthority, keyHex, openCommand, packSafeguard, signCommand, type AccessErrorCode, type HostCommand, type HostCommandOp, type RoomRole } from './host.js';
 import { decodeRole, encodeDelegation, encodeRole, verifyDelegation, verifyRoomRole, type Delegation } from './host.js';
 import { PasscodeVerifier, answerPasscodeChallenge, readPasscodeResult } from './passcode/index.js';
-import type { AdmissionRequest, SafeguardEvents, SafeguardJoinOptions } from './safeguard-types.js';
-import type { RoomKeySession, SessionPeer } from './types.js';
+import type { AdmissionRequest } from './safeguard-types.js';
+import type { SessionPeer } from './types.js';
 
-/** The key session as the safeguards drive it (`GroupKeySession` has both optional members). */
-export interface GuardedSession extends RoomKeySession {
-  releaseKeys?(peerId: string): Promise<void>;
-  removePeer?(peerId: string): Promise<void>;
-}
-
-/** What {@link Access} needs from the room around it. */
-export interface AccessHooks {
-  readonly roomId: string;
-  readonly session: GuardedSession;
-  readonly identity: { readonly publicKey: Uint8Array; sign(message: Uint8Array): Uint8Array };
-  readonly options: SafeguardJoinOptions;
-  readonly now: () => number;
-  audit<T extends AuditEventType>(type: T, details: AuditDetails<T>): void;
-  emit<K extends keyof SafeguardEvents & string>(event: K, ...args: SafeguardEvents[K]): void;
-  error(error: SealError): void;
-  /** The peer may now appear in the media mesh / must leave it. */
-  show(id: string): void;
-  hide(id: string): void;
-  /** Leave the room (expelled, denied, ended). */
-  leave(reason: 'ended' | 'error'): void;
-}
+export type { AccessHooks, GuardedSession } from './access-types.js';
 
 /**
  * One member's access-control state.
@@ -193,13 +171,23 @@ export class Access {
   onCommand(from: string, body: Uint8Array): void {
     const peer = this.#h.session.peers.get(from);
     if (!peer) return;
-    const cmd = this.auth.accept(from, peer.identityKey, body);
-    const grant = this.#grants.get(from);
-    if ((cmd.op === 'hand-over' || cmd.op === 'co-host') && cmd.target === this.#h.session.localId && grant) {
-      const role = cmd.op === 'hand-over' ? 'host' : 'co-host';
-      this.#delegation = { role, issuerKey: new Uint8Array(peer.identityKey), issuerGrant: grant, command: new Uint8Array(body) };
+    let op: HostCommandOp | undefined;
+    try {
+      const cmd = openCommand(body, peer.identityKey);
+      op = cmd.op;
+      this.auth.authorize(from, peer.identityKey, cmd);
+      const grant = this.#grants.get(from);
+      if ((cmd.op === 'hand-over' || cmd.op === 'co-host') && cmd.target === this.#h.session.localId && grant) {
+        const role = cmd.op === 'hand-over' ? 'host' : 'co-host';
+        this.#delegation = { role, issuerKey: new Uint8Array(peer.identityKey), issuerGrant: grant, command: new Uint8Array(body) };
+      }
+      this.#apply(cmd, from);
+    } catch (e) {
+      // A refused command is a security event of its own (45 CFR 164.312(b)): who tried what, and why
+      // it was refused — never the command's content.
+      if (e instanceof AccessError && isRejection(e.code)) this.#h.audit('command-rejected', { participantId: from, reason: e.code, ...(op ? { op } : {}) });
+      throw e;
     }
-    this.#apply(cmd, from);
   }
 
   // ── host actions ────────────────────────────────────────────────────────────────────────
@@ -394,4 +382,9 @@ export class Access {
       this.#h.error(new AccessError('bad-command', 'could not send a safeguard message', { cause: error }));
     }
   }
+}
+
+/** The refusals of a received host command that the audit trail records. */
+function isRejection(code: AccessErrorCode): code is 'not-authorized' | 'bad-command' | 'replayed-command' | 'room-locked' {
+  return code === 'not-authorized' || code === 'bad-command' || code === 'replayed-command' || code === 'room-locked';
 }

@@ -249,7 +249,16 @@ export class HostAuthority {
    * @throws AccessError `'bad-command'`, `'not-authorized'`, `'replayed-command'`
    */
   accept(fromId: string, fromKey: Uint8Array, body: Uint8Array): HostCommand {
-    const cmd = openCommand(body, fromKey);
+    return this.authorize(fromId, fromKey, openCommand(body, fromKey));
+  }
+
+  /**
+   * The checks of {@link accept} on a command already opened with `openCommand` (so that a
+   * caller knows what was refused).
+   *
+   * @throws AccessError `'bad-command'`, `'not-authorized'`, `'replayed-command'`
+   */
+  authorize(fromId: string, fromKey: Uint8Array, cmd: HostCommand): HostCommand {
     if (cmd.room !== this.roomId) throw new AccessError('bad-command', 'host command for another room');
     if (cmd.issuer !== fromId) throw new AccessError('bad-command', 'host command relayed by someone else');
     const role = this.roles.get(fromId);

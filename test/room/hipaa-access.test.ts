@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AccessError } from '../../src/room/host.js';
+import { verifyAuditLog } from '../../src/room/audit/index.js';
 import type { AdmissionRequest } from '../../src/room/safeguard-types.js';
 import { until } from './fakes.js';
 import { GroupKeySession } from '../../src/keys/index.js';
@@ -174,6 +175,16 @@ describe('host commands', () => {
     expect(host.room.participants.has('ann')).toBe(true);
     expect(host.controller.kidsOf('ann')).toEqual(kidsBefore);
     expect(host.room.audit.entries().some((e) => e.type === 'expelled')).toBe(false);
+    // Each refusal is itself in the audit trail: who, which operation, why — not the command.
+    const rejected = (p: typeof host): unknown[] => p.room.audit.entries().filter((e) => e.type === 'command-rejected').map((e) => e.details);
+    await until(() => rejected(host).length === 1 && rejected(ann).length === 1, 'refusals audited'); // appends are signed asynchronously
+    expect(rejected(host)).toEqual([{ participantId: 'pat', op: 'expel', reason: 'not-authorized' }]);
+    expect(rejected(ann)).toEqual([{ participantId: 'pat', op: 'expel', reason: 'not-authorized' }]);
+    // An unreadable command: refused as bad-command, its operation unknown.
+    pat.session.sendToPeer('host', packSafeguard('command', new Uint8Array([1, 2, 3])));
+    await until(() => rejected(host).length === 2, 'bad command audited');
+    expect(rejected(host)[1]).toEqual({ participantId: 'pat', reason: 'bad-command' });
+    expect((await verifyAuditLog(host.room.audit.export(), host.identity.publicKey)).ok).toBe(true);
     // A participant cannot call host actions either.
     await expect(pat.room.expel('ann')).rejects.toMatchObject({ code: 'not-authorized' });
     await expect(pat.room.lock()).rejects.toMatchObject({ code: 'not-authorized' });

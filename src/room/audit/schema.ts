@@ -32,6 +32,8 @@ function optOneOf<const V extends string>(...values: V[]) {
 
 /** Roles of the Room API (issue #6 §1). */
 const role = ['host', 'co-host', 'participant'] as const;
+/** Host command operations (`HostCommandOp`; access.ts fails to compile if the two drift apart). */
+const hostOp = ['admit', 'deny', 'expel', 'lock', 'unlock', 'end', 'co-host', 'hand-over'] as const;
 
 /**
  * Event type → allowed detail fields. `participantId` is whom the event concerns; `by` is who
@@ -62,6 +64,12 @@ const SCHEMA = {
   'passcode-attempt': { participantId: id, result: oneOf('accepted', 'wrong', 'rate-limited') },
   'logged-off': { participantId: id, reason: oneOf('idle', 'max-duration') },
   'file-transferred': { participantId: id, direction: oneOf('sent', 'received'), bytes: optUint },
+  /** A host command from `participantId` that this device refused (`op` when it could be read). */
+  'command-rejected': {
+    participantId: id,
+    op: optOneOf(...hostOp),
+    reason: oneOf('not-authorized', 'bad-command', 'replayed-command', 'room-locked'),
+  },
 } as const satisfies Record<string, Record<string, Field>>;
 
 type Schema = typeof SCHEMA;
