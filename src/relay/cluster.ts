@@ -101,6 +101,11 @@ export async function createRelayCluster(opts: RelayClusterOptions = {}): Promis
         else if (m.t === 'log') log.sink(m.line);
         else if (m.t === 'metrics') waiting.get(m.id)?.(m.metrics);
       });
+      // A failed spawn or a send on a closed channel: logged; 'exit' (if any) does the rest.
+      proc.on('error', (err) => {
+        log.log('error', 'worker-error', { worker: i, error: err.message });
+        reject(new RelayError('worker-failed', `relay worker ${i} failed`, { cause: err }));
+      });
       proc.once('exit', (code, signal) => {
         slot.ready = false;
         reject(new RelayError('worker-failed', `relay worker ${i} exited`));
