@@ -18,10 +18,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { decodeClientFrame, encodeRelayFrame } from '../signaling/envelope.js';
-import { RelayError } from './core.js';
-import { CLOSE_CODES } from './conn.js';
+import { RelayError, refuse } from './core.js';
 import type { ToPrimary, ToWorker } from './cluster-protocol.js';
-import { DEFAULT_LIMITS, type RelayLimits } from './limits.js';
+import { DEFAULT_LIMITS, maxWireMessageBytes, type RelayLimits } from './limits.js';
 import { RelayLogger } from './log.js';
 import { newMetrics, type RelayMetrics } from './metrics.js';
 import { listen, serveHttp, type RelayServer, type RelayServerOptions } from './server.js';
@@ -142,10 +141,7 @@ export async function createRelayCluster(opts: RelayClusterOptions = {}): Promis
     if (code === 'shutdown') {
       ws.send(encodeRelayFrame({ t: 'goaway', reason: 'shutdown' }));
       ws.close(1001, 'shutdown');
-    } else {
-      ws.send(encodeRelayFrame({ t: 'error', code, fatal: true, seq: 0 }));
-      ws.close(CLOSE_CODES[code] ?? 4000, code);
-    }
+    } else refuse(ws, code);
   };
   const sweep = setInterval(() => {
     const now = Date.now();
@@ -209,14 +205,11 @@ export async function createRelayCluster(opts: RelayClusterOptions = {}): Promis
   });
   http.on('upgrade', (req, socket, head) => {
     if (draining) return socket.destroy();
-    const ws = acceptWebSocket(req, socket, head, { maxMessageBytes: limits.maxPayloadBytes * 2 + 1024 });
+    const ws = acceptWebSocket(req, socket, head, { maxMessageBytes: maxWireMessageBytes(limits) });
     if (!ws) return;
     if (pending.size >= limits.maxConnections) {
       // As many connections without a JOIN yet as one process may hold at all: refuse more.
-      ws.attach({ message: () => undefined, close: () => undefined, error: () => undefined });
-      ws.send(encodeRelayFrame({ t: 'error', code: 'server-full', fatal: true, seq: 0 }));
-      ws.close(CLOSE_CODES['server-full'] ?? 4006, 'server-full');
-      return;
+      return refuse(ws, 'server-full');
     }
     pending.set(ws, Date.now());
     ws.attach({

@@ -7,7 +7,7 @@
  */
 import { encodeRelayFrame } from '../signaling/envelope.js';
 import { SealError } from '../errors.js';
-import { Conn } from './conn.js';
+import { CLOSE_CODES, Conn } from './conn.js';
 import { Hub } from './hub.js';
 import type { RelayLimits } from './limits.js';
 import type { RelayLogger } from './log.js';
@@ -28,6 +28,16 @@ import type { WireSocket } from './wire.js';
  * ```
  */
 export class RelayError extends SealError<'listen-failed' | 'redis-failed' | 'worker-failed'> {}
+
+/**
+ * Refuse a connection the relay will not serve (`'server-full'`, `'join-timeout'`): a fatal ERROR
+ * with the code, then the close with its close code. Its further messages are ignored.
+ */
+export function refuse(ws: WireSocket, code: string): void {
+  ws.attach({ message: () => undefined, close: () => undefined, error: () => undefined });
+  ws.send(encodeRelayFrame({ t: 'error', code, fatal: true, seq: 0 }));
+  ws.close(CLOSE_CODES[code] ?? 4000, code);
+}
 
 /** What a {@link RelayCore} needs. */
 export interface RelayCoreOptions {
@@ -99,10 +109,7 @@ export class RelayCore {
     m.connectionsTotal++;
     if (this.conns.size >= this.#opts.limits.maxConnections) {
       m.errors['server-full'] = (m.errors['server-full'] ?? 0) + 1;
-      ws.attach({ message: () => undefined, close: () => undefined, error: () => undefined });
-      ws.send(encodeRelayFrame({ t: 'error', code: 'server-full', fatal: true, seq: 0 }));
-      ws.close(4006, 'server-full');
-      return;
+      return refuse(ws, 'server-full');
     }
     const c = new Conn(ws, {
       hub: this.hub, tokenKey: this.#opts.tokenKey, tap: this.#opts.tap,

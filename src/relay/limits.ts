@@ -48,6 +48,15 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
   maxBufferedBytes: 1024 * 1024,
 });
 
+/**
+ * The hard cap on one WebSocket message: twice the payload limit plus room for the envelope.
+ * A SEND up to it gets the polite `'message-too-large'`; beyond it the connection closes (1009)
+ * before the payload is even buffered.
+ */
+export function maxWireMessageBytes(l: RelayLimits): number {
+  return l.maxPayloadBytes * 2 + 1024;
+}
+
 /** A token bucket refilled continuously at `rate` per second up to `burst`. */
 export class TokenBucket {
   #tokens: number;

@@ -8,13 +8,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RelayCore, RelayError } from './core.js';
-import { DEFAULT_LIMITS, type RelayLimits } from './limits.js';
+import { DEFAULT_LIMITS, maxWireMessageBytes, type RelayLimits } from './limits.js';
 import { RelayLogger, type LogLevel, type LogSink } from './log.js';
 import { toPrometheus, type RelayMetrics } from './metrics.js';
+import type { TokenKey } from './tokens.js';
 import { acceptWebSocket } from './wire.js';
 
 export { RelayError } from './core.js';
-import type { TokenKey } from './tokens.js';
 
 /** Options of {@link createRelayServer}. */
 export interface RelayServerOptions {
@@ -79,8 +79,7 @@ export async function createRelayServer(opts: RelayServerOptions = {}): Promise<
   const http: Server = createServer((req, res) => serveHttp(req, res, () => core.snapshot(), core.draining, nodeId));
   http.on('upgrade', (req, socket, head) => {
     if (core.draining) return socket.destroy();
-    // Frames beyond twice the payload limit are not even buffered: close 1009.
-    const ws = acceptWebSocket(req, socket, head, { maxMessageBytes: limits.maxPayloadBytes * 2 + 1024 });
+    const ws = acceptWebSocket(req, socket, head, { maxMessageBytes: maxWireMessageBytes(limits) });
     if (ws) core.adopt(ws);
   });
 

@@ -93,7 +93,8 @@ export class WireSocket {
   #peerCode = 1006;
   #closeSent = false;
   /** The message being delivered (so {@link handOff} can re-encode it) and a pending hand-off. */
-  #current: { data: Uint8Array; binary: boolean } | undefined;
+  #current: Uint8Array | undefined;
+  #currentBinary = false;
   #handOff: { done: (socket: Duplex, pending: Buffer) => void; frame: Buffer } | undefined;
   readonly #listeners: { data(d: Buffer): void; end(): void; error(e: Error): void; close(): void };
 
@@ -172,9 +173,8 @@ export class WireSocket {
    */
   handOff(done: (socket: Duplex, pending: Buffer) => void): void {
     if (this.#current === undefined || this.state !== 'open') throw new Error('handOff() belongs in the message handler of an open socket');
-    const cur = this.#current;
     // Copied now: the message is a view on the read buffer, valid only during the handler.
-    this.#handOff = { done, frame: clientFrame(cur.binary ? OP_BINARY : OP_TEXT, cur.data) };
+    this.#handOff = { done, frame: clientFrame(this.#currentBinary ? OP_BINARY : OP_TEXT, this.#current) };
     const s = this.#socket as Duplex & { _handle?: { readStop?(): number } | null };
     // Pause the stream and stop the handle reading too: bytes read from here on would otherwise
     // sit in this process's buffers, and a handle passed to another process loses them.
@@ -325,7 +325,8 @@ export class WireSocket {
   #deliver(data: Uint8Array, binary: boolean): void {
     // After a close frame (sent or received) no more data is processed (RFC 6455 §5.5.1).
     if (this.state !== 'open') return;
-    this.#current = { data, binary };
+    this.#current = data;
+    this.#currentBinary = binary;
     try {
       this.#handlers?.message(data, binary);
     } finally {

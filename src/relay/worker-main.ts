@@ -7,6 +7,7 @@
  */
 import type { Socket } from 'node:net';
 import { RelayCore } from './core.js';
+import { maxWireMessageBytes } from './limits.js';
 import { RelayLogger } from './log.js';
 import { WireSocket } from './wire.js';
 import type { ToPrimary, ToWorker } from './cluster-protocol.js';
@@ -20,7 +21,7 @@ let maxMessageBytes = 0;
 process.on('message', (m: ToWorker, handle?: Socket) => {
   switch (m.t) {
     case 'init': {
-      maxMessageBytes = m.limits.maxPayloadBytes * 2 + 1024;
+      maxMessageBytes = maxWireMessageBytes(m.limits);
       // Log lines go to the primary, which writes them where the relay's logs go.
       const log = new RelayLogger(m.logLevel, (line) => send({ t: 'log', line }));
       RelayCore.start({ limits: m.limits, log, tokenKey: m.tokenKey, redisUrl: m.redisUrl, redisNodeTtlMs: m.redisNodeTtlMs }).then(
